@@ -9,7 +9,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/qualstate
 
 ## test: everything CI runs — formatting, vet, the whole suite with the race detector.
-test: vet
+test: vet lint
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 ./...
@@ -17,14 +17,17 @@ test: vet
 vet:
 	$(GO) vet ./...
 
+## lint: staticcheck, pinned in go.mod as a tool.
+lint:
+	$(GO) tool staticcheck ./...
+
 ## bench: Go benchmarks, then the corpus harness (writes figures to stdout).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./cfn/... ./policy/...
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 	./bench/run.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:
-	@for target in $$($(GO) test -list '^Fuzz' ./... 2>/dev/null | awk '/^Fuzz/'); do :; done
 	./scripts/fuzz.sh $(FUZZTIME)
 
 ## schemas: refresh the embedded CloudFormation resource schemas from SCHEMAS.
