@@ -1,0 +1,28 @@
+package cfn
+
+import (
+	"encoding/base64"
+
+	"qualstate"
+)
+
+// fnBase64 evaluates Fn::Base64.
+func (r *resolver) fnBase64(arg, at *Node) any {
+	mark := r.fails
+	v := r.eval(arg)
+	if r.failedSince(mark) {
+		return nil
+	}
+	if _, ok := v.(*qualstate.Unknown); ok {
+		return r.derived(at, v)
+	}
+	s, ok := text(v)
+	if !ok {
+		r.fail(at, "Fn::Base64 needs a string, not %s", describe(v))
+		return nil
+	}
+	if !r.spendBytes(base64.StdEncoding.EncodedLen(len(s)), at) {
+		return nil
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s))
+}
