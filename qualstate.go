@@ -87,7 +87,12 @@ type Resource struct {
 	// ConditionUnknown is set when whether the resource is created depends
 	// on a value not known before deployment.
 	ConditionUnknown *Unknown `json:"conditionUnknown,omitempty"`
-	DependsOn        []string `json:"dependsOn,omitempty"`
+	// PropertiesUnknown is set when the properties as written may not be
+	// what is deployed: a transform not expanded here may rewrite them, or
+	// they are computed from a value known only after deployment. Checks on
+	// such a resource cannot pass or fail; they are indeterminate.
+	PropertiesUnknown *Unknown `json:"propertiesUnknown,omitempty"`
+	DependsOn         []string `json:"dependsOn,omitempty"`
 	// DeletionPolicy and UpdateReplacePolicy as written (Delete when absent).
 	DeletionPolicy      string `json:"deletionPolicy,omitempty"`
 	UpdateReplacePolicy string `json:"updateReplacePolicy,omitempty"`
@@ -239,11 +244,15 @@ type Example struct {
 	Name string `json:"name,omitempty"`
 	// Want is the result the check must give: pass, fail or indeterminate.
 	Want Result `json:"want"`
-	// Properties is a resource model to evaluate; Template a file (relative
-	// to the requirement set) whose resources of the type are evaluated.
-	Properties map[string]any `json:"properties,omitempty"`
-	Template   string         `json:"template,omitempty"`
-	Loc        Location       `json:"location"`
+	// Properties is a resource model to evaluate. Template is the body of a
+	// template written inline, TemplateFile the path of one relative to the
+	// requirement set; their resources of the requirement's types are
+	// evaluated, or only the one named by Resource.
+	Properties   map[string]any `json:"properties,omitempty"`
+	Template     string         `json:"template,omitempty"`
+	TemplateFile string         `json:"templateFile,omitempty"`
+	Resource     string         `json:"resource,omitempty"`
+	Loc          Location       `json:"location"`
 }
 
 // Requirement is one user requirement with the check that proves it.

@@ -170,9 +170,7 @@ func (r *resolver) resource(decl *resourceDecl, plan *Plan) {
 		case *qualstate.Unknown:
 			// What the properties are is unknown, so whatever a check
 			// finds in them is too.
-			if res.ConditionUnknown == nil {
-				res.ConditionUnknown = v
-			}
+			res.PropertiesUnknown = v
 		case nil, noValue:
 		default:
 			r.fail(decl.props, "Properties must be a mapping, not %s", describe(v))
@@ -185,8 +183,14 @@ func (r *resolver) resource(decl *resourceDecl, plan *Plan) {
 	}
 	deps := r.deps
 	r.locs = nil
+	if decl.transformed && r.doc.opaque != "" && res.PropertiesUnknown == nil {
+		res.PropertiesUnknown = &qualstate.Unknown{Reason: "transform " + r.doc.opaque + " (not expanded here) may rewrite it", Loc: decl.loc}
+	}
 	if r.included != nil {
 		res.Unvalidated = fmt.Sprintf("%s at line %d: properties not validated", r.included.Reason, r.included.Loc.Line)
+		if res.PropertiesUnknown == nil {
+			res.PropertiesUnknown = r.included
+		}
 	} else {
 		r.validate(decl, res, st != absent)
 	}
