@@ -10,21 +10,6 @@ import (
 	"qualstate"
 )
 
-// sections are the top-level keys a template may have.
-var sections = map[string]bool{
-	"AWSTemplateFormatVersion": true,
-	"Description":              true,
-	"Metadata":                 true,
-	"Parameters":               true,
-	"Rules":                    true,
-	"Mappings":                 true,
-	"Conditions":               true,
-	"Transform":                true,
-	"Resources":                true,
-	"Outputs":                  true,
-	"Hooks":                    true,
-}
-
 // Load parses a template body, YAML or JSON, and checks it as CloudFormation
 // does before creating a stack: syntax, sections, resource attributes,
 // intrinsic functions and their arguments, references, cycles and AWS's

@@ -43,11 +43,9 @@ func (r *resolver) validate(decl *resourceDecl, res *qualstate.Resource, created
 		return
 	}
 	for _, v := range decl.schema.Validate(res.Properties) {
-		msg := v.Message
+		msg := fmt.Sprintf("%s: %s", decl.id, v.Message)
 		if v.Pointer != "" {
 			msg = fmt.Sprintf("%s: Properties%s: %s", decl.id, v.Pointer, v.Message)
-		} else {
-			msg = fmt.Sprintf("%s: %s", decl.id, v.Message)
 		}
 		sev := qualstate.SeverityError
 		if !created {
