@@ -67,7 +67,8 @@ type Summary struct {
 	Indeterminate int `json:"indeterminate"`
 	Error         int `json:"error"`
 	// Templates counts files read as templates; TemplatesWithErrors those
-	// of them with a fatal error.
+	// of them with a fatal error or an error diagnostic (a schema
+	// violation): either makes the template invalid input.
 	Templates           int `json:"templates"`
 	TemplatesWithErrors int `json:"templatesWithErrors"`
 	// Diagnostics counts non-fatal template diagnostics.
@@ -88,7 +89,7 @@ func (c *Check) Summary() Summary {
 		s.Requirements = len(c.RequirementSet.Requirements)
 	}
 	for _, t := range c.Templates {
-		if len(t.Errors) > 0 {
+		if len(t.Errors) > 0 || hasErrorDiagnostic(t.Diagnostics) {
 			s.TemplatesWithErrors++
 		}
 		s.Diagnostics += len(t.Diagnostics)
@@ -119,6 +120,16 @@ func (c *Check) Failing() bool {
 	}
 	for _, f := range c.Findings {
 		if f.Result.Rank() >= threshold.Rank() && f.Result.Rank() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasErrorDiagnostic reports whether any diagnostic is an error.
+func hasErrorDiagnostic(ds []qualstate.Diagnostic) bool {
+	for _, d := range ds {
+		if d.Severity == qualstate.SeverityError {
 			return true
 		}
 	}

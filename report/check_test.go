@@ -15,6 +15,28 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+func TestSummaryCountsTemplatesWithErrors(t *testing.T) {
+	diag := func(s qualstate.Severity) qualstate.Diagnostic { return qualstate.Diagnostic{Severity: s, Code: "x"} }
+	tests := []struct {
+		name string
+		tpl  TemplateResult
+		want int
+	}{
+		{"clean", TemplateResult{File: "a.yaml"}, 0},
+		{"warnings only", TemplateResult{File: "a.yaml", Diagnostics: []qualstate.Diagnostic{diag(qualstate.SeverityWarning), diag(qualstate.SeverityNote)}}, 0},
+		{"schema error", TemplateResult{File: "a.yaml", Diagnostics: []qualstate.Diagnostic{diag(qualstate.SeverityWarning), diag(qualstate.SeverityError)}}, 1},
+		{"fatal error", TemplateResult{File: "a.yaml", Errors: []qualstate.Diagnostic{diag(qualstate.SeverityError)}}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Check{Templates: []TemplateResult{tt.tpl}}
+			if got := c.Summary().TemplatesWithErrors; got != tt.want {
+				t.Errorf("TemplatesWithErrors = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestFailing(t *testing.T) {
 	finding := func(r qualstate.Result) qualstate.Finding { return qualstate.Finding{Result: r} }
 	tests := []struct {
