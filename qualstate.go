@@ -384,22 +384,24 @@ type Finding struct {
 	Evidence []string `json:"evidence,omitempty"`
 }
 
-// SortFindings orders findings by file, line, requirement id and logical id,
-// so output is stable whatever order work finished in.
+// SortFindings orders findings by FindingLess, so output is stable whatever
+// order work finished in.
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Loc.File != b.Loc.File {
-			return a.Loc.File < b.Loc.File
-		}
-		if a.Loc.Line != b.Loc.Line {
-			return a.Loc.Line < b.Loc.Line
-		}
-		if a.RequirementID != b.RequirementID {
-			return a.RequirementID < b.RequirementID
-		}
-		return a.LogicalID < b.LogicalID
-	})
+	sort.SliceStable(fs, func(i, j int) bool { return FindingLess(&fs[i], &fs[j]) })
+}
+
+// FindingLess orders findings by file, line, requirement id and logical id.
+func FindingLess(a, b *Finding) bool {
+	if a.Loc.File != b.Loc.File {
+		return a.Loc.File < b.Loc.File
+	}
+	if a.Loc.Line != b.Loc.Line {
+		return a.Loc.Line < b.Loc.Line
+	}
+	if a.RequirementID != b.RequirementID {
+		return a.RequirementID < b.RequirementID
+	}
+	return a.LogicalID < b.LogicalID
 }
 
 // ErrorCode classifies an Error; the CLI maps codes to exit codes.

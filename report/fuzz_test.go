@@ -93,7 +93,7 @@ func checkSARIF(t *testing.T, c *Check, reason string) {
 		t.Fatal(err)
 	}
 	validateSARIF(t, buf.Bytes())
-	var log sarifLog
+	var log sarifLog[[]sarifResult]
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}

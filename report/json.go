@@ -2,7 +2,6 @@ package report
 
 import (
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +35,10 @@ var JSONSchema []byte
 //
 // JSONSchema gives the same description as a JSON Schema, with the meaning
 // of each field; the tests hold the writer to it.
-type jsonCheck struct {
+//
+// F is []qualstate.Finding when reading; when writing it is the streamedList
+// the findings are written in place of.
+type jsonCheck[F any] struct {
 	Version        string                    `json:"version"`
 	Tool           Tool                      `json:"tool"`
 	Started        time.Time                 `json:"started"`
@@ -46,7 +48,7 @@ type jsonCheck struct {
 	RequirementSet *qualstate.RequirementSet `json:"requirementSet"`
 	Templates      []TemplateResult          `json:"templates"`
 	Skipped        []Skipped                 `json:"skipped"`
-	Findings       []qualstate.Finding       `json:"findings"`
+	Findings       F                         `json:"findings"`
 }
 
 // JSON writes the check as an indented qualstate.check/v1 document. Lists
@@ -55,7 +57,8 @@ func JSON(w io.Writer, c *Check) error {
 	if c == nil {
 		return errors.New("writing JSON report: no check")
 	}
-	doc := jsonCheck{
+	placeholder := newStreamedList()
+	doc := jsonCheck[streamedList]{
 		Version:        JSONVersion,
 		Tool:           c.Tool,
 		Started:        c.Started.UTC(),
@@ -65,7 +68,7 @@ func JSON(w io.Writer, c *Check) error {
 		RequirementSet: c.RequirementSet,
 		Templates:      sortedTemplates(c),
 		Skipped:        sortedSkipped(c),
-		Findings:       sortedFindings(c),
+		Findings:       placeholder,
 	}
 	for i := range doc.Templates {
 		t := &doc.Templates[i]
@@ -73,13 +76,7 @@ func JSON(w io.Writer, c *Check) error {
 		t.Errors = nonNil(t.Errors)
 	}
 	doc.Templates = nonNil(doc.Templates)
-	doc.Findings = nonNil(doc.Findings)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	// Reasons quote template values such as "<" and "&"; people read this
-	// file, and no browser interprets it as HTML.
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
+	if err := writeIndented(w, doc, placeholder, sortedFindings(c)); err != nil {
 		return fmt.Errorf("writing JSON report: %w", err)
 	}
 	return nil

@@ -33,7 +33,7 @@ func ReadJSON(r io.Reader, file string) (*Check, error) {
 		return nil, qualstate.Errorf(qualstate.ErrInvalidInput, qualstate.Location{File: file},
 			"check report is larger than %d MiB", maxJSONReport>>20)
 	}
-	var doc jsonCheck
+	var doc jsonCheck[[]qualstate.Finding]
 	// Unknown fields are ignored: a later qualstate may add fields within
 	// the version, and this reader must still read its reports.
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -96,7 +96,7 @@ func offsetLocation(body []byte, file string, offset int64) qualstate.Location {
 
 // validateCheck rejects documents the writers could not have produced, so
 // nothing downstream meets a result it does not know or a null requirement.
-func validateCheck(doc *jsonCheck, c *Check) error {
+func validateCheck(doc *jsonCheck[[]qualstate.Finding], c *Check) error {
 	if doc.Version != JSONVersion {
 		return fmt.Errorf("version is %q, want %q", doc.Version, JSONVersion)
 	}

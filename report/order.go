@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"sort"
 
 	"qualstate"
@@ -23,9 +24,15 @@ func sortedTemplates(c *Check) []TemplateResult {
 }
 
 // sortedFindings returns the findings in qualstate.SortFindings order, so
-// output is stable even when a caller forgot to sort.
+// output is stable even when a caller forgot to sort. Sorted input (the
+// CLI's) is returned as it is: copying hundreds of thousands of findings is
+// the slowest thing a writer could do. Callers only read the result.
 func sortedFindings(c *Check) []qualstate.Finding {
-	fs := append([]qualstate.Finding(nil), c.Findings...)
+	less := func(i, j int) bool { return qualstate.FindingLess(&c.Findings[i], &c.Findings[j]) }
+	if sort.SliceIsSorted(c.Findings, less) {
+		return c.Findings
+	}
+	fs := slices.Clone(c.Findings)
 	qualstate.SortFindings(fs)
 	return fs
 }
@@ -50,14 +57,23 @@ func groupByFile(c *Check) []fileGroup {
 		}
 		groups = append(groups, fileGroup{file: t.File, template: &t})
 	}
-	for _, f := range sortedFindings(c) {
-		i, ok := index[f.Loc.File]
+	// Sorted findings of one file are contiguous: each group takes its run
+	// of the slice, without copying.
+	fs := sortedFindings(c)
+	for start := 0; start < len(fs); {
+		file := fs[start].Loc.File
+		end := start + 1
+		for end < len(fs) && fs[end].Loc.File == file {
+			end++
+		}
+		i, ok := index[file]
 		if !ok {
 			i = len(groups)
-			index[f.Loc.File] = i
-			groups = append(groups, fileGroup{file: f.Loc.File})
+			index[file] = i
+			groups = append(groups, fileGroup{file: file})
 		}
-		groups[i].findings = append(groups[i].findings, f)
+		groups[i].findings = fs[start:end:end]
+		start = end
 	}
 	sort.SliceStable(groups, func(i, j int) bool { return groups[i].file < groups[j].file })
 	return groups

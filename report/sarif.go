@@ -3,7 +3,6 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,16 +34,16 @@ func SARIFWithOptions(w io.Writer, c *Check, opts SARIFOptions) error {
 	if c == nil {
 		return errors.New("writing SARIF report: no check")
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(buildSARIF(c, opts)); err != nil {
+	log, results := buildSARIF(c, opts)
+	if err := writeIndented(w, log, log.Runs[0].Results, results); err != nil {
 		return fmt.Errorf("writing SARIF report: %w", err)
 	}
 	return nil
 }
 
-func buildSARIF(c *Check, opts SARIFOptions) sarifLog {
+// buildSARIF returns the log, whose run's results are a placeholder, and
+// the results to write in its place.
+func buildSARIF(c *Check, opts SARIFOptions) (sarifLog[streamedList], []sarifResult) {
 	templates := sortedTemplates(c)
 	findings := sortedFindings(c)
 	rules := buildRules(c, findings, templates)
@@ -75,7 +74,7 @@ func buildSARIF(c *Check, opts SARIFOptions) sarifLog {
 		}
 	}
 
-	run := sarifRun{
+	run := sarifRun[streamedList]{
 		Tool: sarifTool{Driver: sarifDriver{
 			Name:            c.Tool.Name,
 			Version:         c.Tool.Version,
@@ -92,7 +91,7 @@ func buildSARIF(c *Check, opts SARIFOptions) sarifLog {
 			ToolExecutionNotifications: notifications,
 		}},
 		Artifacts: b.artifacts,
-		Results:   nonNil(b.results),
+		Results:   newStreamedList(),
 		Properties: &runProperties{
 			RequirementSet: requirementSetOf(c.RequirementSet),
 			FailOn:         string(failOn(c)),
@@ -111,7 +110,7 @@ func buildSARIF(c *Check, opts SARIFOptions) sarifLog {
 			srcRoot: {Description: &sarifMessage{Text: "The directory qualstate ran in; relative template paths start there."}},
 		}
 	}
-	return sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}
+	return sarifLog[streamedList]{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun[streamedList]{run}}, b.results
 }
 
 // sarifBuilder accumulates the artifacts and results of a run.

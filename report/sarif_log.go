@@ -15,18 +15,23 @@ const (
 	srcRoot = "%SRCROOT%"
 )
 
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
+// sarifLog is a SARIF log. R is the type of its run's results: a
+// streamedList when writing, []sarifResult when tests read a log back.
+type sarifLog[R any] struct {
+	Schema  string        `json:"$schema"`
+	Version string        `json:"version"`
+	Runs    []sarifRun[R] `json:"runs"`
 }
 
-type sarifRun struct {
+// sarifRun is one run; R as in sarifLog.
+type sarifRun[R any] struct {
 	Tool               sarifTool                        `json:"tool"`
 	Invocations        []sarifInvocation                `json:"invocations"`
 	OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds,omitempty"`
 	Artifacts          []sarifArtifact                  `json:"artifacts,omitempty"`
-	Results            []sarifResult                    `json:"results"`
+	// Results is a streamedList when writing: the results are written in
+	// its place, one at a time.
+	Results R `json:"results"`
 	// ColumnKind is required when there are results (§3.14.27). Columns
 	// are counted in code points, as qualstate.Location counts them.
 	ColumnKind string         `json:"columnKind,omitempty"`

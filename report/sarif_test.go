@@ -11,13 +11,13 @@ import (
 
 // decodeSARIF renders the check as SARIF and reads it back into the
 // writer's own types.
-func decodeSARIF(t *testing.T, c *Check, opts SARIFOptions) sarifLog {
+func decodeSARIF(t *testing.T, c *Check, opts SARIFOptions) sarifLog[[]sarifResult] {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := SARIFWithOptions(&buf, c, opts); err != nil {
 		t.Fatal(err)
 	}
-	var log sarifLog
+	var log sarifLog[[]sarifResult]
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -122,10 +123,16 @@ func scan(ctx context.Context, cands []candidate, opts scanOptions) ([]report.Te
 	if err := ctx.Err(); err != nil {
 		return nil, nil, nil, err
 	}
+	// Sized up front: findings are large and there can be hundreds of
+	// thousands, so growing the slice would copy them again and again.
+	total := 0
+	for _, r := range results {
+		total += len(r.findings)
+	}
 	var (
-		templates []report.TemplateResult
+		templates = make([]report.TemplateResult, 0, len(results))
 		skipped   []report.Skipped
-		findings  []qualstate.Finding
+		findings  = make([]qualstate.Finding, 0, total)
 	)
 	for _, r := range results {
 		switch {
@@ -175,7 +182,15 @@ func readBounded(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxTemplateRead))
+	size := int64(512)
+	if info, err := f.Stat(); err == nil && info.Size() > 0 {
+		size = min(info.Size(), maxTemplateRead)
+	}
+	// One allocation of the right size: io.ReadAll alone would grow its
+	// buffer several times per template.
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err = buf.ReadFrom(io.LimitReader(f, maxTemplateRead))
+	return buf.Bytes(), err
 }
 
 // diagnosticsOf turns a parse error (possibly several joined) into
