@@ -53,21 +53,11 @@ func setsIntersects(a, b ref.Val) ref.Val {
 	}
 	var unk *types.Unknown
 	for it := la.Iterator(); it.HasNext() == types.True; {
-		switch e := triContains(lb, it.Next()).(type) {
-		case types.Bool:
-			if e {
-				return types.True
-			}
-		case *types.Unknown:
-			unk = types.MergeUnknowns(unk, e)
-		default:
-			return e
+		if r, done := triStep(triContains(lb, it.Next()), types.True, &unk); done {
+			return r
 		}
 	}
-	if unk != nil {
-		return unk
-	}
-	return types.False
+	return triEnd(unk, types.False)
 }
 
 // triAnd is CEL's &&: false wins over unknown, unknown over true.

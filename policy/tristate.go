@@ -183,21 +183,11 @@ func triEqual(a, b ref.Val) ref.Val {
 		var unk *types.Unknown
 		n := int64(x.Size().(types.Int))
 		for i := int64(0); i < n; i++ {
-			switch e := triEqual(x.Get(types.Int(i)), y.Get(types.Int(i))).(type) {
-			case types.Bool:
-				if !e {
-					return types.False
-				}
-			case *types.Unknown:
-				unk = types.MergeUnknowns(unk, e)
-			default:
-				return e
+			if r, done := triStep(triEqual(x.Get(types.Int(i)), y.Get(types.Int(i))), types.False, &unk); done {
+				return r
 			}
 		}
-		if unk != nil {
-			return unk
-		}
-		return types.True
+		return triEnd(unk, types.True)
 	case traits.Mapper:
 		y, ok := b.(traits.Mapper)
 		if !ok {
@@ -214,21 +204,11 @@ func triEqual(a, b ref.Val) ref.Val {
 				return types.False
 			}
 			xv, _ := x.Find(k)
-			switch e := triEqual(xv, yv).(type) {
-			case types.Bool:
-				if !e {
-					return types.False
-				}
-			case *types.Unknown:
-				unk = types.MergeUnknowns(unk, e)
-			default:
-				return e
+			if r, done := triStep(triEqual(xv, yv), types.False, &unk); done {
+				return r
 			}
 		}
-		if unk != nil {
-			return unk
-		}
-		return types.True
+		return triEnd(unk, types.True)
 	}
 	if _, ok := b.(traits.Lister); ok {
 		return types.False
@@ -248,19 +228,36 @@ func triContains(list traits.Lister, v ref.Val) ref.Val {
 	var unk *types.Unknown
 	n := int64(list.Size().(types.Int))
 	for i := int64(0); i < n; i++ {
-		switch e := triEqual(list.Get(types.Int(i)), v).(type) {
-		case types.Bool:
-			if e {
-				return types.True
-			}
-		case *types.Unknown:
-			unk = types.MergeUnknowns(unk, e)
-		default:
-			return e
+		if r, done := triStep(triEqual(list.Get(types.Int(i)), v), types.True, &unk); done {
+			return r
 		}
 	}
+	return triEnd(unk, types.False)
+}
+
+// triStep folds one three-valued result into an "all" (decisive false) or
+// an "any" (decisive true): it returns the fold's result and true when v
+// decides it — the decisive value, or an error — and otherwise merges an
+// unknown v into *unk.
+func triStep(v ref.Val, decisive types.Bool, unk **types.Unknown) (ref.Val, bool) {
+	switch e := v.(type) {
+	case types.Bool:
+		if e == decisive {
+			return decisive, true
+		}
+	case *types.Unknown:
+		*unk = types.MergeUnknowns(*unk, e)
+	default:
+		return e, true
+	}
+	return nil, false
+}
+
+// triEnd is the result of a fold no value decided: unknown if any value
+// was, else the non-decisive value.
+func triEnd(unk *types.Unknown, otherwise types.Bool) ref.Val {
 	if unk != nil {
 		return unk
 	}
-	return types.False
+	return otherwise
 }
