@@ -2,19 +2,13 @@ package cfn
 
 import (
 	"encoding/base64"
-
-	"qualstate"
 )
 
 // fnBase64 evaluates Fn::Base64.
 func (r *resolver) fnBase64(arg, at *Node) any {
-	mark := r.fails
-	v := r.eval(arg)
-	if r.failedSince(mark) {
-		return nil
-	}
-	if _, ok := v.(*qualstate.Unknown); ok {
-		return r.derived(at, v)
+	v, result, done := r.evalKnown(arg, at)
+	if done {
+		return result
 	}
 	s, ok := text(v)
 	if !ok {

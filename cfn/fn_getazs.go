@@ -12,13 +12,9 @@ func (c *checker) checkGetAZs(arg, at *Node, depth int) {
 
 // fnGetAZs evaluates Fn::GetAZs from the table of known regions.
 func (r *resolver) fnGetAZs(arg, at *Node) any {
-	mark := r.fails
-	v := r.eval(arg)
-	if r.failedSince(mark) {
-		return nil
-	}
-	if _, ok := v.(*qualstate.Unknown); ok {
-		return r.derived(at, v)
+	v, result, done := r.evalKnown(arg, at)
+	if done {
+		return result
 	}
 	region, ok := text(v)
 	if !ok && v != nil {

@@ -61,13 +61,9 @@ func (d *Document) resourceIn(n *Node, depth int) string {
 // fnImportValue evaluates Fn::ImportValue: what the Resolver knows of the
 // export, else unknown.
 func (r *resolver) fnImportValue(arg, at *Node) any {
-	mark := r.fails
-	v := r.eval(arg)
-	if r.failedSince(mark) {
-		return nil
-	}
-	if _, ok := v.(*qualstate.Unknown); ok {
-		return r.derived(at, v)
+	v, result, done := r.evalKnown(arg, at)
+	if done {
+		return result
 	}
 	name, ok := text(v)
 	if !ok {

@@ -21,13 +21,9 @@ func (c *checker) checkJoin(arg, at *Node, depth int) {
 // fnJoin evaluates Fn::Join.
 func (r *resolver) fnJoin(arg, at *Node) any {
 	delim, _ := arg.items[0].scalarText()
-	mark := r.fails
-	v := r.eval(arg.items[1])
-	if r.failedSince(mark) {
-		return nil
-	}
-	if _, ok := v.(*qualstate.Unknown); ok {
-		return r.derived(at, v)
+	v, result, done := r.evalKnown(arg.items[1], at)
+	if done {
+		return result
 	}
 	list, ok := v.([]any)
 	if !ok {

@@ -2,8 +2,6 @@ package cfn
 
 import (
 	"strings"
-
-	"qualstate"
 )
 
 // checkSplit checks Fn::Split: [delimiter, string].
@@ -21,13 +19,9 @@ func (c *checker) checkSplit(arg, at *Node, depth int) {
 // fnSplit evaluates Fn::Split.
 func (r *resolver) fnSplit(arg, at *Node) any {
 	delim := arg.items[0].s
-	mark := r.fails
-	v := r.eval(arg.items[1])
-	if r.failedSince(mark) {
-		return nil
-	}
-	if _, ok := v.(*qualstate.Unknown); ok {
-		return r.derived(at, v)
+	v, result, done := r.evalKnown(arg.items[1], at)
+	if done {
+		return result
 	}
 	s, ok := text(v)
 	if !ok {

@@ -252,3 +252,19 @@ func escapePointer(key string) string {
 
 // sortedNames returns a map's keys in order, for output that does not vary.
 func sortedNames[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// evalKnown evaluates the argument of the function at, for a function that
+// computes from its value. done is true when there is nothing to compute:
+// evaluation failed (result is nil) or the value is unknown (result is the
+// unknown the function returns, derived from it).
+func (r *resolver) evalKnown(arg, at *Node) (v, result any, done bool) {
+	mark := r.fails
+	v = r.eval(arg)
+	if r.failedSince(mark) {
+		return nil, nil, true
+	}
+	if _, ok := v.(*qualstate.Unknown); ok {
+		return nil, r.derived(at, v), true
+	}
+	return v, nil, false
+}
