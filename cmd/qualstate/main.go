@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +26,7 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -115,6 +116,6 @@ func newRootCommand() *cobra.Command {
 		profileFile = f
 		return pprof.StartCPUProfile(f)
 	}
-	root.AddCommand(newCheckCommand(), newRequirementsCommand(), newDemoCommand(), newVersionCommand())
+	root.AddCommand(newCheckCommand(), newRequirementsCommand(), newSandboxCommand(), newDemoCommand(), newVersionCommand())
 	return root
 }
