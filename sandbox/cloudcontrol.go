@@ -198,12 +198,9 @@ func (s *Sandbox) ccList(in *ccInput) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	size := 100
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > 100 {
-			return nil, ccError("InvalidRequestException", "MaxResults must be between 1 and 100")
-		}
-		size = *in.MaxResults
+	size, apiErr := pageSize(in)
+	if apiErr != nil {
+		return nil, apiErr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -238,6 +235,17 @@ func (s *Sandbox) ccList(in *ccInput) (any, *apiError) {
 		out["NextToken"] = next
 	}
 	return out, nil
+}
+
+// pageSize is the MaxResults of a list request, 100 by default.
+func pageSize(in *ccInput) (int, *apiError) {
+	if in.MaxResults == nil {
+		return 100, nil
+	}
+	if *in.MaxResults < 1 || *in.MaxResults > 100 {
+		return 0, ccError("InvalidRequestException", "MaxResults must be between 1 and 100")
+	}
+	return *in.MaxResults, nil
 }
 
 func (rq *request) event() ccProgressEvent {
@@ -501,12 +509,9 @@ func (s *Sandbox) ccCancel(in *ccInput) (any, *apiError) {
 }
 
 func (s *Sandbox) ccListRequests(in *ccInput) (any, *apiError) {
-	size := 100
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > 100 {
-			return nil, ccError("InvalidRequestException", "MaxResults must be between 1 and 100")
-		}
-		size = *in.MaxResults
+	size, apiErr := pageSize(in)
+	if apiErr != nil {
+		return nil, apiErr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -626,6 +626,21 @@ func sortedResources(st *stack) []*stackResource {
 	return out
 }
 
+// findStackResource finds the stack resource a request names by
+// StackName and LogicalResourceId. Callers hold s.mu.
+func (s *Sandbox) findStackResource(q awsquery.Values) (*stack, *stackResource, *apiError) {
+	st, apiErr := s.findStack(q.String("StackName"))
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	id := q.String("LogicalResourceId")
+	sr := st.resources[id]
+	if sr == nil {
+		return nil, nil, validationError("Resource %s does not exist for stack %s", id, st.Name)
+	}
+	return st, sr, nil
+}
+
 func resourceDriftInfo(sr *stackResource) xResourceDriftInfo {
 	return xResourceDriftInfo{StackResourceDriftStatus: cmpOr(sr.DriftStatus, "NOT_CHECKED"), LastCheckTimestamp: timePtr(sr.DriftCheckedAt)}
 }
@@ -633,14 +648,9 @@ func resourceDriftInfo(sr *stackResource) xResourceDriftInfo {
 func (s *Sandbox) describeStackResource(q awsquery.Values, _ *call) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, apiErr := s.findStack(q.String("StackName"))
+	st, sr, apiErr := s.findStackResource(q)
 	if apiErr != nil {
 		return nil, apiErr
-	}
-	id := q.String("LogicalResourceId")
-	sr := st.resources[id]
-	if sr == nil {
-		return nil, validationError("Resource %s does not exist for stack %s", id, st.Name)
 	}
 	return xDescribeStackResource{StackResourceDetail: xStackResourceDetail{
 		StackName: st.Name, StackID: st.ID, LogicalResourceID: sr.LogicalID, PhysicalResourceID: sr.PhysicalID,

@@ -353,14 +353,9 @@ func (s *Sandbox) describeStackResourceDrifts(q awsquery.Values, _ *call) (any, 
 func (s *Sandbox) detectStackResourceDrift(q awsquery.Values, c *call) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, apiErr := s.findStack(q.String("StackName"))
+	st, sr, apiErr := s.findStackResource(q)
 	if apiErr != nil {
 		return nil, apiErr
-	}
-	id := q.String("LogicalResourceId")
-	sr := st.resources[id]
-	if sr == nil {
-		return nil, validationError("Resource %s does not exist for stack %s", id, st.Name)
 	}
 	det := &driftDetection{ID: newUUID(), StackID: st.ID, Status: "DETECTION_COMPLETE", Timestamp: now()}
 	d := s.driftOf(st, sr)

@@ -39,14 +39,7 @@ func (s *Sandbox) runCreate(op *operation, onFailure string) {
 		s.fatal(st, "CREATE_FAILED", err)
 		return
 	}
-	err := s.apply(op)
-	var outs []output
-	if err == nil {
-		outs, err = s.outputs(op)
-	}
-	if err == nil {
-		err = s.claimExports(st, outs)
-	}
+	outs, err := s.provisionStack(op)
 	var f *failure
 	if err != nil && !errors.As(err, &f) {
 		s.fatal(st, "CREATE_FAILED", err)
@@ -83,6 +76,20 @@ func (s *Sandbox) runCreate(op *operation, onFailure string) {
 	if onFailure == "DELETE" {
 		s.runDelete(op.c, st, nil)
 	}
+}
+
+// provisionStack applies the operation's template and resolves the
+// outputs and exports it leads to. A *failure is the stack's; any other
+// error is the sandbox's own.
+func (s *Sandbox) provisionStack(op *operation) ([]output, error) {
+	if err := s.apply(op); err != nil {
+		return nil, err
+	}
+	outs, err := s.outputs(op)
+	if err != nil {
+		return nil, err
+	}
+	return outs, s.claimExports(op.st, outs)
 }
 
 // failureReason is the stack status reason for a failed operation.
@@ -166,14 +173,7 @@ func (s *Sandbox) runUpdate(op *operation, old stackState, disableRollback bool)
 		s.fatal(st, "UPDATE_ROLLBACK_FAILED", err)
 		return
 	}
-	err := s.apply(op)
-	var outs []output
-	if err == nil {
-		outs, err = s.outputs(op)
-	}
-	if err == nil {
-		err = s.claimExports(st, outs)
-	}
+	outs, err := s.provisionStack(op)
 	var f *failure
 	if err != nil && !errors.As(err, &f) {
 		s.fatal(st, "UPDATE_ROLLBACK_FAILED", err)
