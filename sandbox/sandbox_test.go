@@ -297,3 +297,88 @@ Resources:
 		}
 	}
 }
+
+func TestUnsupportedTypeFailsTheStackNamingIt(t *testing.T) {
+	e := startSandbox(t, Options{})
+	ctx := context.Background()
+	body := `
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+  Zone:
+    Type: AWS::Route53::HostedZone
+    DependsOn: Logs
+    Properties:
+      Name: example.com
+`
+	if _, err := e.cf.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("unsupported"), TemplateBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("unsupported")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Stacks[0].StackStatus; got != cftypes.StackStatusRollbackComplete {
+		t.Fatalf("status %s, want ROLLBACK_COMPLETE", got)
+	}
+	events, err := e.cf.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String("unsupported")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reason string
+	for _, ev := range events.StackEvents {
+		if ev.ResourceStatus == cftypes.ResourceStatusCreateFailed {
+			reason = aws.ToString(ev.ResourceStatusReason)
+		}
+	}
+	if !strings.Contains(reason, "AWS::Route53::HostedZone") || !strings.Contains(reason, "not supported") {
+		t.Errorf("failure reason %q does not name the unsupported type", reason)
+	}
+}
+
+// Many clients at once on one sandbox: stacks created and deleted in
+// parallel while Cloud Control reads, lists and the event log are served.
+func TestConcurrentClients(t *testing.T) {
+	e := startSandbox(t, Options{DataDir: t.TempDir()})
+	ctx := context.Background()
+	errs := make(chan error, 16)
+	for i := range 8 {
+		go func() {
+			name := "parallel-" + itoa(int64(i))
+			_, err := e.cf.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(name), TemplateBody: aws.String(persistTemplate),
+				Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Secret"), ParameterValue: aws.String("s")}}})
+			if err == nil {
+				_, err = cloudformation.NewStackCreateCompleteWaiter(e.cf, func(o *cloudformation.StackCreateCompleteWaiterOptions) {
+					o.MinDelay, o.MaxDelay = 20*time.Millisecond, 100*time.Millisecond
+				}).WaitForOutput(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)}, 30*time.Second)
+			}
+			if err == nil {
+				_, err = e.cf.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(name)})
+			}
+			errs <- err
+		}()
+		go func() {
+			var err error
+			for range 20 {
+				if _, err = e.cc.ListResources(ctx, &cloudcontrol.ListResourcesInput{TypeName: aws.String("AWS::SQS::Queue")}); err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	p := trailRecords(t, e.srv.URL, 0, "10ms")
+	if len(p.Records) < 8*3 {
+		t.Errorf("%d events for 8 stacks of 2 resources, want at least 24", len(p.Records))
+	}
+	for i := 1; i < len(p.Sequences); i++ {
+		if p.Sequences[i] <= p.Sequences[i-1] {
+			t.Fatalf("event sequence not increasing at %d: %v", i, p.Sequences[i-1:i+1])
+		}
+	}
+}
