@@ -186,6 +186,8 @@ func (s *Sandbox) applyResource(op *operation, r *qualstate.Resource, deps []str
 		return s.replaceResource(op, r, props, deps, cur, t, lr)
 	}
 	before := *cur
+	// Logged before the attempt, so that a failed update is rolled back too.
+	op.log = append(op.log, touch{kind: touchUpdated, logicalID: r.LogicalID, before: &before, model: lr.Model})
 	cur.Desired, cur.DeletionPolicy, cur.UpdateReplacePolicy, cur.DependsOn = props, r.DeletionPolicy, r.UpdateReplacePolicy, deps
 	if err := s.setResourceStatus(st, cur, "UPDATE_IN_PROGRESS", ""); err != nil {
 		return err
@@ -197,7 +199,6 @@ func (s *Sandbox) applyResource(op *operation, r *qualstate.Resource, deps []str
 	if err != nil {
 		return s.resourceFailed(op, cur, "UPDATE_FAILED", err)
 	}
-	op.log = append(op.log, touch{kind: touchUpdated, logicalID: r.LogicalID, before: &before, model: lr.Model})
 	updated := *lr
 	updated.Model, updated.Updated = model, now()
 	if err := s.putResource(&updated); err != nil {

@@ -382,3 +382,42 @@ func TestConcurrentClients(t *testing.T) {
 		}
 	}
 }
+
+// A resource whose in-place update fails is restored with the rest: its
+// template properties go back, so the stack shows no drift afterwards.
+func TestFailedInPlaceUpdateRollsBack(t *testing.T) {
+	e := startSandbox(t, Options{})
+	ctx := context.Background()
+	tpl := func(days string) string {
+		return "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: " + days + "\n"
+	}
+	createStack(t, e, "inplace", tpl("30"), nil)
+	if _, err := e.cf.UpdateStack(ctx, &cloudformation.UpdateStackInput{StackName: aws.String("inplace"), TemplateBody: aws.String(tpl("31"))}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("inplace")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Stacks[0].StackStatus; got != cftypes.StackStatusUpdateRollbackComplete {
+		t.Fatalf("status %s (%s), want UPDATE_ROLLBACK_COMPLETE", got, aws.ToString(out.Stacks[0].StackStatusReason))
+	}
+	det, err := e.cf.DetectStackDrift(ctx, &cloudformation.DetectStackDriftInput{StackName: aws.String("inplace")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := e.cf.DescribeStackDriftDetectionStatus(ctx, &cloudformation.DescribeStackDriftDetectionStatusInput{StackDriftDetectionId: det.StackDriftDetectionId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.StackDriftStatus != cftypes.StackDriftStatusInSync {
+		t.Errorf("after the rollback the stack is %s, want IN_SYNC", status.StackDriftStatus)
+	}
+	res, err := e.cf.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String("inplace"), LogicalResourceId: aws.String("Logs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.StackResourceDetail.ResourceStatus; got != cftypes.ResourceStatusUpdateComplete {
+		t.Errorf("resource status %s, want UPDATE_COMPLETE", got)
+	}
+}
