@@ -27,8 +27,9 @@ var pseudoParams = map[string]bool{
 
 func isPseudo(name string) bool { return pseudoParams[name] }
 
-// partition returns the AWS partition a region belongs to.
-func partition(region string) string {
+// Partition returns the AWS partition a region belongs to (aws, aws-cn,
+// aws-us-gov, the isolated partitions).
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"
@@ -46,8 +47,9 @@ func partition(region string) string {
 	return "aws"
 }
 
-// urlSuffix returns the domain suffix of a partition's endpoints.
-func urlSuffix(partition string) string {
+// URLSuffix returns the domain suffix of a partition's endpoints
+// (amazonaws.com, amazonaws.com.cn, …).
+func URLSuffix(partition string) string {
 	switch partition {
 	case "aws-cn":
 		return "amazonaws.com.cn"
@@ -73,9 +75,9 @@ func (r *resolver) pseudo(name string, at qualstate.Location) any {
 	case "AWS::AccountId":
 		return r.account
 	case "AWS::Partition":
-		return partition(r.region)
+		return Partition(r.region)
 	case "AWS::URLSuffix":
-		return urlSuffix(partition(r.region))
+		return URLSuffix(Partition(r.region))
 	case "AWS::StackName":
 		return r.stackName
 	case "AWS::NoValue":

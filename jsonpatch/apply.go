@@ -15,7 +15,7 @@ func Apply(doc any, ops []qualstate.PatchOp) (any, error) {
 		return doc, nil
 	}
 	// One deep copy up front lets every operation work in place.
-	out := deepCopy(doc)
+	out := Clone(doc)
 	for i, op := range ops {
 		var err error
 		out, err = applyOp(out, op)
@@ -33,12 +33,12 @@ func applyOp(doc any, op qualstate.PatchOp) (any, error) {
 	path, _ := ParsePointer(op.Path)
 	switch op.Op {
 	case "add":
-		return add(doc, path, deepCopy(op.Value))
+		return add(doc, path, Clone(op.Value))
 	case "remove":
 		out, _, err := remove(doc, path)
 		return out, err
 	case "replace":
-		return replace(doc, path, deepCopy(op.Value))
+		return replace(doc, path, Clone(op.Value))
 	case "move":
 		from, _ := ParsePointer(op.From)
 		if op.From == op.Path {
@@ -57,7 +57,7 @@ func applyOp(doc any, op qualstate.PatchOp) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("from %s: %w", op.From, err)
 		}
-		return add(doc, path, deepCopy(v))
+		return add(doc, path, Clone(v))
 	case "test":
 		v, err := get(doc, path)
 		if err != nil {
@@ -219,18 +219,20 @@ func where(tokens []string) string {
 	return Pointer(tokens...)
 }
 
-func deepCopy(v any) any {
+// Clone returns a deep copy of a JSON value: maps and slices are copied,
+// leaves shared.
+func Clone(v any) any {
 	switch c := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(c))
 		for k, e := range c {
-			m[k] = deepCopy(e)
+			m[k] = Clone(e)
 		}
 		return m
 	case []any:
 		s := make([]any, len(c))
 		for i, e := range c {
-			s[i] = deepCopy(e)
+			s[i] = Clone(e)
 		}
 		return s
 	}

@@ -155,6 +155,19 @@ func ccIdentifier(t *registry.Type, id string) (string, *apiError) {
 	return ident, nil
 }
 
+// ccTarget is the type and primary identifier a request names.
+func ccTarget(in *ccInput) (*registry.Type, string, *apiError) {
+	t, apiErr := ccType(in.TypeName)
+	if apiErr != nil {
+		return nil, "", apiErr
+	}
+	id, apiErr := ccIdentifier(t, in.Identifier)
+	if apiErr != nil {
+		return nil, "", apiErr
+	}
+	return t, id, nil
+}
+
 func notFound(typeName, id string) *apiError {
 	return ccError("ResourceNotFoundException", "Resource of type '%s' with identifier '%s' was not found.", typeName, id)
 }
@@ -168,11 +181,7 @@ func describe(t *registry.Type, lr *liveResource) (ccResourceDescription, error)
 }
 
 func (s *Sandbox) ccGet(in *ccInput) (any, *apiError) {
-	t, apiErr := ccType(in.TypeName)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	id, apiErr := ccIdentifier(t, in.Identifier)
+	t, id, apiErr := ccTarget(in)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -347,11 +356,7 @@ func (s *Sandbox) ccCreate(in *ccInput, c *call) (any, *apiError) {
 }
 
 func (s *Sandbox) ccUpdate(in *ccInput, c *call) (any, *apiError) {
-	t, apiErr := ccType(in.TypeName)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	id, apiErr := ccIdentifier(t, in.Identifier)
+	t, id, apiErr := ccTarget(in)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -434,11 +439,7 @@ func checkPatchPaths(t *registry.Type, ops []qualstate.PatchOp) *apiError {
 }
 
 func (s *Sandbox) ccDelete(in *ccInput, c *call) (any, *apiError) {
-	t, apiErr := ccType(in.TypeName)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	id, apiErr := ccIdentifier(t, in.Identifier)
+	t, id, apiErr := ccTarget(in)
 	if apiErr != nil {
 		return nil, apiErr
 	}

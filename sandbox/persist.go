@@ -14,12 +14,9 @@ import (
 // it is marked failed, which is what AWS shows after an internal failure,
 // and the stack stays usable.
 func (s *Sandbox) load() error {
-	decode := func(into any) func(string, []byte) error {
-		return func(_ string, doc []byte) error { return json.Unmarshal(doc, into) }
-	}
-	err := s.store.each(kindStack, func(id string, doc []byte) error {
+	err := s.store.each(kindStack, func(_ string, doc []byte) error {
 		var st stack
-		if err := decode(&st)(id, doc); err != nil {
+		if err := json.Unmarshal(doc, &st); err != nil {
 			return err
 		}
 		st.resources = map[string]*stackResource{}
@@ -30,9 +27,9 @@ func (s *Sandbox) load() error {
 	if err != nil {
 		return err
 	}
-	err = s.store.each(kindStackRes, func(id string, doc []byte) error {
+	err = s.store.each(kindStackRes, func(_ string, doc []byte) error {
 		var sr stackResource
-		if err := decode(&sr)(id, doc); err != nil {
+		if err := json.Unmarshal(doc, &sr); err != nil {
 			return err
 		}
 		if st := s.stacks[sr.StackID]; st != nil {
@@ -43,9 +40,9 @@ func (s *Sandbox) load() error {
 	if err != nil {
 		return err
 	}
-	err = s.store.each(kindResource, func(id string, doc []byte) error {
+	err = s.store.each(kindResource, func(_ string, doc []byte) error {
 		var lr liveResource
-		if err := decode(&lr)(id, doc); err != nil {
+		if err := json.Unmarshal(doc, &lr); err != nil {
 			return err
 		}
 		s.resources[resourceKey(lr.Type, lr.Identifier)] = &lr
@@ -54,9 +51,9 @@ func (s *Sandbox) load() error {
 	if err != nil {
 		return err
 	}
-	err = s.store.each(kindChangeSet, func(id string, doc []byte) error {
+	err = s.store.each(kindChangeSet, func(_ string, doc []byte) error {
 		var cs changeSet
-		if err := decode(&cs)(id, doc); err != nil {
+		if err := json.Unmarshal(doc, &cs); err != nil {
 			return err
 		}
 		s.changeSets[cs.ID] = &cs
@@ -65,9 +62,9 @@ func (s *Sandbox) load() error {
 	if err != nil {
 		return err
 	}
-	err = s.store.each(kindRequest, func(id string, doc []byte) error {
+	err = s.store.each(kindRequest, func(_ string, doc []byte) error {
 		var rq request
-		if err := decode(&rq)(id, doc); err != nil {
+		if err := json.Unmarshal(doc, &rq); err != nil {
 			return err
 		}
 		if rq.Status == "PENDING" || rq.Status == "IN_PROGRESS" {
@@ -81,9 +78,9 @@ func (s *Sandbox) load() error {
 	if err != nil {
 		return err
 	}
-	err = s.store.each(kindDrift, func(id string, doc []byte) error {
+	err = s.store.each(kindDrift, func(_ string, doc []byte) error {
 		var d driftDetection
-		if err := decode(&d)(id, doc); err != nil {
+		if err := json.Unmarshal(doc, &d); err != nil {
 			return err
 		}
 		s.drifts[d.ID] = &d

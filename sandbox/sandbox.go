@@ -22,10 +22,10 @@ import (
 	"net"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 
+	"qualstate/cfn"
 	"qualstate/sandbox/registry"
 )
 
@@ -290,12 +290,4 @@ func (s *Sandbox) settle(done chan struct{}) {
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // partition returns the ARN partition of the sandbox's region.
-func (s *Sandbox) partition() string {
-	switch {
-	case strings.HasPrefix(s.opts.Region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(s.opts.Region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+func (s *Sandbox) partition() string { return cfn.Partition(s.opts.Region) }

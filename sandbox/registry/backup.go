@@ -1,6 +1,10 @@
 package registry
 
-import "strconv"
+import (
+	"strconv"
+
+	"qualstate/jsonpatch"
+)
 
 var backupVault = &spec{
 	service:    "backup",
@@ -53,7 +57,7 @@ var backupPlan = &spec{
 	},
 	update: func(g *gen, current, next map[string]any) {
 		// Every change of the plan is a new version of it.
-		if !equal(current["BackupPlan"], next["BackupPlan"]) {
+		if !jsonpatch.Equal(current["BackupPlan"], next["BackupPlan"]) {
 			next["VersionId"] = g.pick(32, upperAlnum+lowerAlnum[:26])
 		}
 	},

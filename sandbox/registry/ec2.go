@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"qualstate/jsonpatch"
 )
 
 var ec2VPC = &spec{
@@ -362,7 +364,7 @@ var ec2LaunchTemplate = &spec{
 	update: func(_ *gen, current, next map[string]any) {
 		// CloudFormation makes changed launch template data a new
 		// version, and that version the default.
-		if !equal(current["LaunchTemplateData"], next["LaunchTemplateData"]) {
+		if !jsonpatch.Equal(current["LaunchTemplateData"], next["LaunchTemplateData"]) {
 			n, _ := strconv.Atoi(str(current, "LatestVersionNumber"))
 			next["LatestVersionNumber"] = strconv.Itoa(n + 1)
 			next["DefaultVersionNumber"] = strconv.Itoa(n + 1)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"qualstate/cfn"
 )
 
 // Env is where resources are provisioned.
@@ -22,32 +24,10 @@ type Env struct {
 }
 
 // partition is the AWS partition of the env's region.
-func (e Env) partition() string {
-	switch {
-	case strings.HasPrefix(e.Region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(e.Region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(e.Region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(e.Region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
-}
+func (e Env) partition() string { return cfn.Partition(e.Region) }
 
 // dnsSuffix is the domain of the partition's service endpoints.
-func (e Env) dnsSuffix() string {
-	switch e.partition() {
-	case "aws-cn":
-		return "amazonaws.com.cn"
-	case "aws-iso":
-		return "c2s.ic.gov"
-	case "aws-iso-b":
-		return "sc2s.sgov.gov"
-	}
-	return "amazonaws.com"
-}
+func (e Env) dnsSuffix() string { return cfn.URLSuffix(e.partition()) }
 
 // zone is the availability zone resources land in when none is asked for.
 func (e Env) zone() string { return e.Region + "a" }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"qualstate/jsonpatch"
 )
 
 var (
@@ -94,7 +96,7 @@ var iamManagedPolicy = &spec{
 	},
 	update: func(g *gen, current, next map[string]any) {
 		// A changed document is a new version of the policy, the default.
-		if !equal(current["PolicyDocument"], next["PolicyDocument"]) {
+		if !jsonpatch.Equal(current["PolicyDocument"], next["PolicyDocument"]) {
 			v, _ := strconv.Atoi(strings.TrimPrefix(str(current, "DefaultVersionId"), "v"))
 			next["DefaultVersionId"] = fmt.Sprintf("v%d", v+1)
 			next["UpdateDate"] = timestamp(g.now)

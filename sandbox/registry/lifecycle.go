@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"qualstate/cfn/schema"
+	"qualstate/jsonpatch"
 )
 
 // spec is what a type's schema cannot say: the service, its naming, its
@@ -219,7 +220,7 @@ func (t *Type) carry(current, next map[string]any) {
 					continue
 				}
 			}
-			set(next, cloneValue(found.value), p...)
+			set(next, jsonpatch.Clone(found.value), p...)
 		}
 	}
 }

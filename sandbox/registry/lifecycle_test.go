@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"qualstate/jsonpatch"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current results")
@@ -198,7 +200,7 @@ func TestCreateAccepts(t *testing.T) {
 		{"security group without egress rules allows all out", "AWS::EC2::SecurityGroup", map[string]any{"GroupDescription": "db"},
 			func(t *testing.T, m map[string]any) {
 				want := []any{map[string]any{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}}
-				if !equal(m["SecurityGroupEgress"], want) || m["GroupId"] != m["Id"] {
+				if !jsonpatch.Equal(m["SecurityGroupEgress"], want) || m["GroupId"] != m["Id"] {
 					t.Errorf("SecurityGroupEgress %v, GroupId %v, Id %v", m["SecurityGroupEgress"], m["GroupId"], m["Id"])
 				}
 			}},
@@ -304,7 +306,7 @@ func TestReplacementAndUpdate(t *testing.T) {
 			},
 			check: func(t *testing.T, before, after map[string]any) {
 				for _, k := range []string{"VpcId", "DefaultSecurityGroup", "DefaultNetworkAcl", "CidrBlockAssociations"} {
-					if !equal(before[k], after[k]) {
+					if !jsonpatch.Equal(before[k], after[k]) {
 						t.Errorf("%s changed from %v to %v", k, before[k], after[k])
 					}
 				}
@@ -432,7 +434,7 @@ func TestIdentifiers(t *testing.T) {
 		t.Run(tt.typ, func(t *testing.T) {
 			typ := typeOf(t, tt.typ)
 			got, err := typ.IdentifierProperties(tt.id)
-			if err != nil || !equal(got, tt.props) {
+			if err != nil || !jsonpatch.Equal(got, tt.props) {
 				t.Fatalf("IdentifierProperties(%q) = %v, %v, want %v", tt.id, got, err, tt.props)
 			}
 			if id, err := typ.Identifier(got); id != tt.id || err != nil {
@@ -482,7 +484,7 @@ func TestRefGetAttARN(t *testing.T) {
 				t.Errorf("Ref = %v, want %s %v", ref, tt.ref, model[tt.ref])
 			}
 			for attr, prop := range tt.attrs {
-				if v, ok := typ.GetAtt(model, attr); !ok || !equal(v, model[prop]) {
+				if v, ok := typ.GetAtt(model, attr); !ok || !jsonpatch.Equal(v, model[prop]) {
 					t.Errorf("GetAtt(%s) = %v, %v, want %v", attr, v, ok, model[prop])
 				}
 			}

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"strconv"
 	"strings"
+
+	"qualstate/jsonpatch"
 )
 
 // A model is a resource's properties as Cloud Control returns them: JSON
@@ -284,59 +285,7 @@ func clone(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
-	return cloneValue(m).(map[string]any)
-}
-
-func cloneValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, item := range v {
-			out[k] = cloneValue(item)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, item := range v {
-			out[i] = cloneValue(item)
-		}
-		return out
-	}
-	return v
-}
-
-// equal compares JSON values by meaning: 5, int64(5) and 5.0 are equal.
-func equal(a, b any) bool {
-	if fa, ok := number(a); ok {
-		fb, ok := number(b)
-		return ok && fa == fb
-	}
-	switch a := a.(type) {
-	case map[string]any:
-		b, ok := b.(map[string]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for k, va := range a {
-			vb, ok := b[k]
-			if !ok || !equal(va, vb) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		b, ok := b.([]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !equal(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return reflect.DeepEqual(a, b)
+	return jsonpatch.Clone(m).(map[string]any)
 }
 
 func number(v any) (float64, bool) {

@@ -3,6 +3,8 @@ package registry
 import (
 	"strconv"
 	"strings"
+
+	"qualstate/jsonpatch"
 )
 
 // rdsEngines are the engines RDS creates DB instances of.
@@ -202,7 +204,7 @@ var rdsDBInstance = &spec{
 			"HostedZoneId": hostedZone(e, rdsHostedZones, "rds-zone"),
 		}
 		setDefault(m, endpoint, "Endpoint")
-		setDefault(m, cloneValue(endpoint), "ListenerEndpoint")
+		setDefault(m, jsonpatch.Clone(endpoint), "ListenerEndpoint")
 		setDefault(m, map[string]any{
 			"CAIdentifier": str(m, "CACertificateIdentifier"),
 			"ValidTill":    timestamp(g.now.AddDate(1, 0, 0)),

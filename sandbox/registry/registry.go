@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"qualstate/cfn/schema"
+	"qualstate/jsonpatch"
 )
 
 // NameHint says who is creating a resource, for generated physical names.
@@ -277,7 +278,7 @@ func (t *Type) replacements(current, next map[string]any) []string {
 		}
 		a, inCurrent := get(current, cut...)
 		b, inNext := get(next, cut...)
-		if inCurrent != inNext || inCurrent && !equal(a, b) {
+		if inCurrent != inNext || inCurrent && !jsonpatch.Equal(a, b) {
 			out = append(out, path[0])
 		}
 	}
@@ -294,7 +295,7 @@ func (t *Type) keepChosen(current, next map[string]any) {
 	for _, p := range chosen {
 		path := strings.Split(p, ".")
 		if v, ok := get(current, path...); ok && !has(next, path...) {
-			set(next, cloneValue(v), path...)
+			set(next, jsonpatch.Clone(v), path...)
 		}
 	}
 }
@@ -321,7 +322,7 @@ func (t *Type) Update(env Env, current, desired map[string]any) (map[string]any,
 	var changed []string
 	for _, path := range t.readOnly {
 		for _, found := range find(next, path) {
-			if v, ok := get(curModel, found.path...); !ok || !equal(v, found.value) {
+			if v, ok := get(curModel, found.path...); !ok || !jsonpatch.Equal(v, found.value) {
 				changed = append(changed, jsonPointer(found.path...))
 			}
 		}
@@ -387,7 +388,7 @@ func (t *Type) GetAtt(model map[string]any, attribute string) (any, bool) {
 	if !ok || v == nil {
 		return nil, false
 	}
-	return cloneValue(v), true
+	return jsonpatch.Clone(v), true
 }
 
 // Public copies a model without its write-only properties: what Cloud

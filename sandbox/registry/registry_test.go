@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"qualstate/jsonpatch"
 )
 
 // testNow is the clock of every test, so that models compare equal and
@@ -113,7 +115,7 @@ func TestEveryType(t *testing.T) {
 					t.Fatalf("IdentifierProperties(%q): %v", id, err)
 				}
 				for k, v := range idProps {
-					if !equal(model[k], v) {
+					if !jsonpatch.Equal(model[k], v) {
 						t.Errorf("IdentifierProperties(%q)[%s] = %v, model has %v", id, k, v, model[k])
 					}
 				}
@@ -145,7 +147,7 @@ func TestEveryType(t *testing.T) {
 					t.Fatal(err)
 				}
 				typ.Schema().Coerce(back)
-				if !equal(back, model) {
+				if !jsonpatch.Equal(back, model) {
 					t.Errorf("the model changes in a JSON round trip:\n%s", data)
 				}
 
@@ -157,7 +159,7 @@ func TestEveryType(t *testing.T) {
 					if err != nil {
 						t.Fatalf("Update with nothing changed: %v", err)
 					}
-					if !equal(again, model) {
+					if !jsonpatch.Equal(again, model) {
 						got, _ := json.Marshal(again)
 						t.Errorf("Update with nothing changed changes the model:\n got %s\nwant %s", got, data)
 					}
@@ -240,7 +242,7 @@ func TestBucketDefaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			model := mustCreate(t, typ, tt.props)
 			for k, want := range tt.want {
-				if !equal(model[k], want) {
+				if !jsonpatch.Equal(model[k], want) {
 					got, _ := json.Marshal(model[k])
 					w, _ := json.Marshal(want)
 					t.Errorf("%s = %s, want %s", k, got, w)
@@ -313,7 +315,7 @@ func TestDeterministic(t *testing.T) {
 	a, _ := typ.Create(testEnv(7), props, testHint)
 	b, _ := typ.Create(testEnv(7), props, testHint)
 	c, _ := typ.Create(testEnv(8), props, testHint)
-	if !equal(a, b) {
+	if !jsonpatch.Equal(a, b) {
 		t.Error("the same seed gives different models")
 	}
 	if a["InstanceId"] == c["InstanceId"] {
