@@ -55,10 +55,10 @@ type Run struct {
 	TemplateDigest   string `json:"templateDigest"`
 	TemplateEvidence string `json:"templateEvidence,omitempty"`
 	// RequirementSet names the set, its version, source and digest.
-	RequirementSet        string `json:"requirementSet"`
-	RequirementSetVersion string `json:"requirementSetVersion,omitempty"`
-	RequirementSetSource  string `json:"requirementSetSource"`
-	RequirementSetDigest  string `json:"requirementSetDigest"`
+	RequirementSet        string      `json:"requirementSet"`
+	RequirementSetVersion string      `json:"requirementSetVersion,omitempty"`
+	RequirementSetSource  string      `json:"requirementSetSource"`
+	RequirementSetDigest  string      `json:"requirementSetDigest"`
 	Environment           Environment `json:"environment"`
 	StackName             string      `json:"stackName"`
 	// Parameters are the template parameters given, NoEcho ones as "****".
