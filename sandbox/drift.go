@@ -2,14 +2,10 @@ package sandbox
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 
-	"qualstate/cfn/schema"
-	"qualstate/jsonpatch"
+	"qualstate/drift"
 	"qualstate/sandbox/awsquery"
 	"qualstate/sandbox/registry"
 )
@@ -30,18 +26,20 @@ func (s *Sandbox) driftOf(st *stack, sr *stackResource) resourceDrift {
 	for k, v := range sr.Desired {
 		expected[k] = normalize(v)
 	}
-	for _, p := range t.Schema().WriteOnlyProperties() {
-		if name, ok := strings.CutPrefix(p, "/properties/"); ok && !strings.Contains(name, "/") {
-			delete(expected, name)
-		}
+	lr := s.resources[resourceKey(sr.Type, sr.Identifier)]
+	live := map[string]any{}
+	if lr != nil {
+		live, _ = normalize(lr.Model).(map[string]any)
+	}
+	result := drift.Compare(t.Schema(), expected, live)
+	for _, name := range result.WriteOnly {
+		delete(expected, name)
 	}
 	d.Expected, _ = json.Marshal(expected)
-	lr := s.resources[resourceKey(sr.Type, sr.Identifier)]
 	if lr == nil {
 		d.Status = "DELETED"
 		return d
 	}
-	live, _ := normalize(lr.Model).(map[string]any)
 	actual := map[string]any{}
 	for k := range expected {
 		if v, ok := live[k]; ok {
@@ -49,157 +47,16 @@ func (s *Sandbox) driftOf(st *stack, sr *stackResource) resourceDrift {
 		}
 	}
 	d.Actual, _ = json.Marshal(actual)
-	c := differ{schema: t.Schema()}
-	for _, k := range slices.Sorted(maps.Keys(expected)) {
-		v, ok := actual[k]
-		if !ok {
-			c.add("/"+jsonpatch.EscapeToken(k), expected[k], nil, "REMOVE")
-			continue
-		}
-		c.compare("/"+jsonpatch.EscapeToken(k), expected[k], v)
+	for _, diff := range result.Differences {
+		d.Differences = append(d.Differences, difference{
+			Path: diff.Path, Expected: drift.Text(diff.Expected), Actual: drift.Text(diff.Actual), Type: string(diff.Kind),
+		})
 	}
-	d.Differences = c.out
 	d.Status = "IN_SYNC"
 	if len(d.Differences) > 0 {
 		d.Status = "MODIFIED"
 	}
 	return d
-}
-
-// differ collects the differences between expected and actual values.
-type differ struct {
-	schema *schema.Schema
-	out    []difference
-}
-
-func (c *differ) add(path string, expected, actual any, kind string) {
-	c.out = append(c.out, difference{Path: path, Expected: driftText(expected), Actual: driftText(actual), Type: kind})
-}
-
-func (c *differ) compare(path string, expected, actual any) {
-	switch e := expected.(type) {
-	case map[string]any:
-		a, ok := actual.(map[string]any)
-		if !ok {
-			c.add(path, expected, actual, "NOT_EQUAL")
-			return
-		}
-		for _, k := range slices.Sorted(maps.Keys(e)) {
-			p := path + "/" + jsonpatch.EscapeToken(k)
-			if av, ok := a[k]; ok {
-				c.compare(p, e[k], av)
-			} else {
-				c.add(p, e[k], nil, "REMOVE")
-			}
-		}
-	case []any:
-		a, ok := actual.([]any)
-		if !ok {
-			c.add(path, expected, actual, "NOT_EQUAL")
-			return
-		}
-		if c.schema.InsertionOrder(path) {
-			for i := range max(len(e), len(a)) {
-				p := path + "/" + strconv.Itoa(i)
-				switch {
-				case i >= len(a):
-					c.add(p, e[i], nil, "REMOVE")
-				case i >= len(e):
-					c.add(p, nil, a[i], "ADD")
-				default:
-					c.compare(p, e[i], a[i])
-				}
-			}
-			return
-		}
-		// Unordered: pair equal items, then report the rest.
-		used := make([]bool, len(a))
-		for i, ev := range e {
-			j := -1
-			for k := range a {
-				if !used[k] && sameValue(ev, a[k]) {
-					j = k
-					break
-				}
-			}
-			if j >= 0 {
-				used[j] = true
-				continue
-			}
-			c.add(path+"/"+strconv.Itoa(i), ev, nil, "REMOVE")
-		}
-		for j, av := range a {
-			if !used[j] {
-				c.add(path+"/"+strconv.Itoa(j), nil, av, "ADD")
-			}
-		}
-	default:
-		if !sameValue(expected, actual) {
-			c.add(path, expected, actual, "NOT_EQUAL")
-		}
-	}
-}
-
-// sameValue compares values as CloudFormation reads them: a template's
-// "30" and the service's 30 are the same.
-func sameValue(a, b any) bool {
-	if jsonpatch.Equal(a, b) {
-		return true
-	}
-	as, aScalar := scalarText(a)
-	bs, bScalar := scalarText(b)
-	if aScalar && bScalar {
-		return as == bs
-	}
-	am, aok := a.(map[string]any)
-	bm, bok := b.(map[string]any)
-	if aok && bok {
-		for k, v := range am {
-			if !sameValue(v, bm[k]) {
-				return false
-			}
-		}
-		return true
-	}
-	al, aok := a.([]any)
-	bl, bok := b.([]any)
-	if aok && bok && len(al) == len(bl) {
-		for i := range al {
-			if !sameValue(al[i], bl[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-func scalarText(v any) (string, bool) {
-	switch v := v.(type) {
-	case string:
-		return v, true
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), true
-	case bool:
-		return strconv.FormatBool(v), true
-	}
-	return "", false
-}
-
-// driftText renders a value as PropertyDifference shows it: scalars as
-// text, the rest as JSON.
-func driftText(v any) string {
-	if s, ok := scalarText(v); ok {
-		return s
-	}
-	if v == nil {
-		return "null"
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }
 
 // detect runs drift detection on a stack's resources (all, or those
