@@ -328,6 +328,9 @@ const (
 	StageIQ     Stage = "iq"     // installation: the deployed resource
 	StageOQ     Stage = "oq"     // operation: challenge tests
 	StageLive   Stage = "live"   // continuous monitoring
+	// StageTeardown is the end of a qualification run: the TEST stack is
+	// deleted (or kept). It has steps but no test cases.
+	StageTeardown Stage = "teardown"
 )
 
 // Result is the outcome of one check on one resource.

@@ -55,12 +55,16 @@ type Run struct {
 	TemplateDigest   string `json:"templateDigest"`
 	TemplateEvidence string `json:"templateEvidence,omitempty"`
 	// RequirementSet names the set, its version, source and digest.
-	RequirementSet        string      `json:"requirementSet"`
-	RequirementSetVersion string      `json:"requirementSetVersion,omitempty"`
-	RequirementSetSource  string      `json:"requirementSetSource"`
-	RequirementSetDigest  string      `json:"requirementSetDigest"`
-	Environment           Environment `json:"environment"`
-	StackName             string      `json:"stackName"`
+	RequirementSet        string `json:"requirementSet"`
+	RequirementSetVersion string `json:"requirementSetVersion,omitempty"`
+	RequirementSetSource  string `json:"requirementSetSource"`
+	RequirementSetDigest  string `json:"requirementSetDigest"`
+	// RequirementSetEvidence is the digest of the evidence holding the set
+	// as the run used it, so its report never depends on files that may
+	// have changed since.
+	RequirementSetEvidence string      `json:"requirementSetEvidence,omitempty"`
+	Environment            Environment `json:"environment"`
+	StackName              string      `json:"stackName"`
 	// Parameters are the template parameters given, NoEcho ones as "****".
 	Parameters map[string]string `json:"parameters,omitempty"`
 	Challenge  ChallengeLevel    `json:"challenge"`
