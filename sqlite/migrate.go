@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"qualstate"
+)
+
+// migrationFiles are the schema changes, named NNNN_what.sql and applied
+// in number order. A released migration is never edited: a change is a
+// new file.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in order, checking they are
+// numbered 1, 2, 3 … without gaps.
+func migrations() ([]migration, error) {
+	entries, err := migrationFiles.ReadDir("migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_what.sql", e.Name())
+		}
+		body, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies the migrations the database lacks, each in its own
+// transaction with its record in schema_migrations. Another process may be
+// migrating the same file at the same time: each transaction holds the
+// write lock from its start and looks again at what is applied, so every
+// migration runs exactly once.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return s.fail("migrate", err)
+	}
+	for {
+		done := false
+		err := s.write(ctx, "migrate", func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+				version INTEGER PRIMARY KEY,
+				name    TEXT NOT NULL,
+				applied TEXT NOT NULL
+			) STRICT`); err != nil {
+				return err
+			}
+			var latest int
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&latest); err != nil {
+				return err
+			}
+			if latest > len(ms) {
+				return s.newerSchema(ctx, tx, latest, len(ms))
+			}
+			if latest == len(ms) {
+				done = true
+				return nil
+			}
+			m := ms[latest]
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("apply migration %s: %w", m.name, err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
+				m.version, m.name, time.Now().UTC().Format(time.RFC3339Nano))
+			return err
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// ErrSchemaTooNew is in the chain of the error Open returns for a database
+// migrated by a newer qualstate.
+var ErrSchemaTooNew = errors.New("schema is newer than this qualstate")
+
+// newerSchema is the error for a database whose schema is ahead of this
+// binary: writing to it could break the qualstate that migrated it.
+func (s *Store) newerSchema(ctx context.Context, tx *sql.Tx, latest, known int) error {
+	var name string
+	if err := tx.QueryRowContext(ctx, `SELECT name FROM schema_migrations WHERE version = ?`, latest).Scan(&name); err != nil {
+		return err
+	}
+	return qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{},
+		"open store: database %s: %w: it has migration %d (%s), this qualstate knows up to %d; use a newer qualstate",
+		s.path, ErrSchemaTooNew, latest, name, known)
+}
