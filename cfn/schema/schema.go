@@ -123,6 +123,13 @@ func (s *Schema) ReplacementStrategy() string {
 // Required lists the top-level properties the schema requires.
 func (s *Schema) Required() []string { return clone(s.root.required) }
 
+// HasProperty reports whether the type has a top-level property of the
+// name.
+func (s *Schema) HasProperty(name string) bool {
+	_, ok := s.root.properties[name]
+	return ok
+}
+
 // Defaults returns the default value the schema gives each top-level
 // property that has one (copies, free to change).
 func (s *Schema) Defaults() map[string]any {

@@ -273,3 +273,27 @@ func TestInsertionOrder(t *testing.T) {
 		})
 	}
 }
+
+func TestHasProperty(t *testing.T) {
+	tests := []struct {
+		typ, name string
+		want      bool
+	}{
+		{"AWS::IAM::Policy", "PolicyDocument", true},
+		{"AWS::IAM::Role", "PolicyDocument", false},
+		{"AWS::IAM::Role", "Policies", true},
+		{"AWS::S3::Bucket", "Arn", true},
+		{"AWS::S3::Bucket", "arn", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ+"/"+tt.name, func(t *testing.T) {
+			s, ok := Lookup(tt.typ)
+			if !ok {
+				t.Fatalf("no schema for %s", tt.typ)
+			}
+			if got := s.HasProperty(tt.name); got != tt.want {
+				t.Errorf("HasProperty(%q) = %v, want %v", tt.name, got, tt.want)
+			}
+		})
+	}
+}
