@@ -45,7 +45,9 @@ type Difference struct {
 type Result struct {
 	Differences []Difference
 	// WriteOnly names the expected top-level properties that were not
-	// compared because the type never returns them.
+	// compared because the type never returns them (or none of what the
+	// template sets in them). Write-only values nested in other
+	// properties are left out of the comparison silently.
 	WriteOnly []string
 }
 
@@ -55,32 +57,79 @@ type Result struct {
 // and nothing is write-only.
 func Compare(s *schema.Schema, expected, actual map[string]any) Result {
 	var r Result
-	writeOnly := map[string]bool{}
+	writeOnly := map[string][][]string{} // top-level name -> nested paths below it
 	if s != nil {
 		for _, p := range s.WriteOnlyProperties() {
-			if name, ok := strings.CutPrefix(p, "/properties/"); ok && !strings.Contains(name, "/") {
-				writeOnly[name] = true
+			rest, ok := strings.CutPrefix(p, "/properties/")
+			if !ok {
+				continue
 			}
+			parts := strings.Split(rest, "/")
+			writeOnly[parts[0]] = append(writeOnly[parts[0]], parts[1:])
 		}
 	}
 	c := differ{schema: s}
 	for _, k := range slices.Sorted(maps.Keys(expected)) {
-		if writeOnly[k] {
-			r.WriteOnly = append(r.WriteOnly, k)
-			continue
+		want := expected[k]
+		if paths, ok := writeOnly[k]; ok {
+			var left bool
+			want, left = withoutPaths(want, paths)
+			if !left {
+				r.WriteOnly = append(r.WriteOnly, k)
+				continue
+			}
 		}
 		path := "/" + jsonpatch.EscapeToken(k)
 		v, ok := actual[k]
 		if !ok || v == nil {
-			if expected[k] != nil {
-				c.add(path, expected[k], nil, Removed)
+			if want != nil {
+				c.add(path, want, nil, Removed)
 			}
 			continue
 		}
-		c.compare(path, expected[k], v)
+		c.compare(path, want, v)
 	}
 	r.Differences = c.out
 	return r
+}
+
+// withoutPaths copies v without the values at the schema paths (relative,
+// "*" for every array item); false when nothing is left to compare.
+func withoutPaths(v any, paths [][]string) (any, bool) {
+	for _, p := range paths {
+		if len(p) == 0 {
+			return nil, false
+		}
+	}
+	out := jsonpatch.Clone(v)
+	for _, p := range paths {
+		out = removePath(out, p)
+	}
+	switch o := out.(type) {
+	case map[string]any:
+		return o, len(o) > 0
+	case []any:
+		return o, len(o) > 0
+	}
+	return out, out != nil
+}
+
+func removePath(v any, path []string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(path) == 1 {
+			delete(x, path[0])
+			return x
+		}
+		if next, ok := x[path[0]]; ok {
+			x[path[0]] = removePath(next, path[1:])
+		}
+	case []any:
+		for i := range x {
+			x[i] = removePath(x[i], path[1:])
+		}
+	}
+	return v
 }
 
 // differ collects the differences between expected and actual values.

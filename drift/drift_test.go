@@ -16,6 +16,10 @@ func TestCompare(t *testing.T) {
 	if !ok {
 		t.Fatal("no schema for AWS::RDS::DBInstance")
 	}
+	lambda, ok := schema.Lookup("AWS::Lambda::Function")
+	if !ok {
+		t.Fatal("no schema for AWS::Lambda::Function")
+	}
 	tests := []struct {
 		name      string
 		schema    *schema.Schema
@@ -78,6 +82,13 @@ func TestCompare(t *testing.T) {
 			expected:  map[string]any{"MasterUserPassword": "secret-value", "DBInstanceClass": "db.t3.micro"},
 			actual:    map[string]any{"DBInstanceClass": "db.t3.micro"},
 			writeOnly: []string{"MasterUserPassword"},
+		},
+		{
+			name:      "a property whose every part set is write-only",
+			schema:    lambda,
+			expected:  map[string]any{"Code": map[string]any{"ZipFile": "exports.handler = 1"}, "Runtime": "nodejs20.x"},
+			actual:    map[string]any{"Runtime": "nodejs20.x"},
+			writeOnly: []string{"Code"},
 		},
 	}
 	for _, tt := range tests {
