@@ -114,18 +114,34 @@ func NewRedactor(secrets ...string) *Redactor {
 	return r
 }
 
-// secretForms lists how a value can appear in a response body.
+// secretForms lists how a value can appear in a response body: as written,
+// XML-escaped, and JSON-escaped with and without HTML escaping (services
+// differ; Go's encoder writes < as \u003c), once or twice over (Cloud
+// Control's Properties is a JSON document inside a JSON string).
 func secretForms(s string) []string {
 	forms := []string{s, html.EscapeString(s)}
-	if b, err := json.Marshal(s); err == nil {
-		forms = append(forms, string(b[1:len(b)-1]))
-		// A JSON document embedded as a string (Cloud Control's
-		// Properties) escapes the value twice.
-		if b2, err := json.Marshal(string(b[1 : len(b)-1])); err == nil {
-			forms = append(forms, string(b2[1:len(b2)-1]))
-		}
+	for _, once := range jsonEscapes(s) {
+		forms = append(forms, once)
+		forms = append(forms, jsonEscapes(once)...)
 	}
 	return forms
+}
+
+// jsonEscapes returns s escaped as the inside of a JSON string, plainly
+// and HTML-safe.
+func jsonEscapes(s string) []string {
+	var out []string
+	for _, escapeHTML := range []bool{false, true} {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(escapeHTML)
+		if err := enc.Encode(s); err != nil {
+			continue
+		}
+		text := strings.TrimSuffix(b.String(), "\n")
+		out = append(out, text[1:len(text)-1])
+	}
+	return out
 }
 
 // Redact replaces every secret in the evidence's body and request and
