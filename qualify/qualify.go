@@ -273,7 +273,7 @@ func (r *runner) fail(ctx context.Context, cause error) error {
 		status = qualstate.RunAborted
 		cause = fmt.Errorf("stopped by the user: %w", cause)
 	}
-	if status == qualstate.RunAborted && !r.run.Keep && r.stack != nil {
+	if status == qualstate.RunAborted && !r.run.Keep && r.deployed() {
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
 		if err := r.deleteStack(tctx); err != nil {
 			cause = errors.Join(cause, err)

@@ -28,7 +28,9 @@ type env struct {
 	dbPath string
 }
 
-func newEnv(t *testing.T, opts sandbox.Options) *env {
+func newEnv(t *testing.T, opts sandbox.Options) *env { return newEnvTB(t, opts) }
+
+func newEnvTB(t testing.TB, opts sandbox.Options) *env {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAQUALSTATETEST")

@@ -21,16 +21,18 @@ const staleAfter = time.Minute
 
 // Interrupted reports whether a run recorded as running has lost the
 // process running it: that process is gone from this host, or the run's
-// heartbeat stopped.
+// heartbeat stopped (the only sign from another host, and the sign when
+// the process id has been reused).
 func Interrupted(run *qualstate.Run, now time.Time) bool {
 	if run.Status != qualstate.RunRunning {
 		return false
 	}
-	host, pid, ok := splitOwner(run.Owner)
-	if me, _ := os.Hostname(); ok && host == me {
-		return !alive(pid)
+	if now.Sub(run.Heartbeat) > staleAfter {
+		return true
 	}
-	return now.Sub(run.Heartbeat) > staleAfter
+	host, pid, ok := splitOwner(run.Owner)
+	me, _ := os.Hostname()
+	return ok && host == me && !alive(pid)
 }
 
 func splitOwner(owner string) (string, int, bool) {
