@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,30 +10,40 @@ import (
 	"github.com/spf13/cobra"
 
 	"qualstate"
+	"qualstate/cfn"
 	"qualstate/examples"
-	"qualstate/policy"
-	"qualstate/report"
+	"qualstate/qualify"
+)
+
+// demoTemplate is the example the demo qualifies, with its parameters.
+const (
+	demoDetectTimeout = 3 * time.Second
+	demoTemplate      = "gxp-data-platform.yaml"
+	demoParameters    = "gxp-data-platform.params.json"
 )
 
 func newDemoCommand() *cobra.Command {
-	var out string
+	var out, challenge string
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Check the example templates against the built-in library; no setup, no AWS account",
-		Long: `demo writes the example templates and requirement sets to a directory,
-checks every template against the built-in requirement library (design
-review), prints the findings and writes the report as text, JSON, SARIF and
-JUnit beside them.`,
+		Short: "Qualify the example GxP template in the embedded sandbox; no setup, no AWS account",
+		Long: `demo writes the example templates and requirement sets to a directory, starts
+the embedded sandbox (an AWS-compatible TEST environment in this process),
+qualifies examples/` + demoTemplate + ` against the built-in requirement
+library — design review, deployment and installation qualification,
+challenge tests, teardown — and writes the HTML and PDF reports and the
+evidence bundle beside them. The records are kept in DIR/.qualstate.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd, out)
+			return runDemo(cmd, out, challenge)
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "directory for the examples and reports (default: a new temporary directory)")
+	cmd.Flags().StringVar(&out, "out", "", "directory for the examples, records and reports (default: a new temporary directory)")
+	cmd.Flags().StringVar(&challenge, "challenge", "all", "requirements challenged in OQ: high, all or none")
 	return cmd
 }
 
-func runDemo(cmd *cobra.Command, out string) error {
+func runDemo(cmd *cobra.Command, out, challenge string) error {
 	stdout := cmd.OutOrStdout()
 	if out == "" {
 		dir, err := os.MkdirTemp("", "qualstate-demo-")
@@ -47,54 +56,66 @@ func runDemo(cmd *cobra.Command, out string) error {
 	if err := copyFS(exampleDir, examples.FS); err != nil {
 		return qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{}, "writing examples: %w", err)
 	}
-	set, err := loadRequirements(builtinRequirements)
+	home := filepath.Join(out, homeDefault)
+	file := filepath.Join(exampleDir, demoTemplate)
+	body, err := readBounded(file)
+	if err != nil {
+		return qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{File: file}, "%w", err)
+	}
+	params, err := cfn.LoadParameterFile(filepath.Join(exampleDir, demoParameters))
 	if err != nil {
 		return err
 	}
-	engine, err := policy.NewEngine(set)
+	engine, err := requirementEngine(builtinRequirements)
 	if err != nil {
 		return err
 	}
-	cands, err := findCandidates([]string{exampleDir})
+	store, err := openStore(home)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "qualstate demo: design review of %s against %s %s (%d requirements)\n\n",
-		exampleDir, set.Name, set.Version, len(set.Requirements))
-	started := time.Now().UTC()
-	templates, skipped, findings, err := scan(cmd.Context(), cands, scanOptions{engine: engine})
+	defer store.Close()
+	tgt, err := openTarget(cmd.Context(), home, targetFlags{env: "sandbox"})
 	if err != nil {
 		return err
 	}
-	check := &report.Check{
-		Tool:           report.Tool{Name: "qualstate", Version: toolVersion(), InformationURI: informationURI},
-		RequirementSet: set,
-		Templates:      templates,
-		Skipped:        skipped,
-		Findings:       findings,
-		FailOn:         qualstate.ResultFail,
-		Started:        started,
-		Finished:       time.Now().UTC(),
+	defer tgt.close()
+	set := engine.Set()
+	fmt.Fprintf(stdout, "qualstate demo: qualifying %s against %s %s (%d requirements) in the embedded sandbox\n\n",
+		file, set.Name, set.Version, len(set.Requirements))
+	progress := newRunProgress(cmd.ErrOrStderr())
+	run, err := qualify.Start(cmd.Context(), qualify.Options{
+		Store: store, Cloud: tgt.cloud, Engine: engine,
+		TemplateFile: file, TemplateBody: body, Parameters: params,
+		Challenge: qualstate.ChallengeLevel(challenge),
+		Executor:  executor(), Tool: toolVersion(), Progress: progress,
+		// The sandbox applies a change before it answers, so a violation
+		// not seen at once is not coming.
+		DetectTimeout: demoDetectTimeout,
+	})
+	progress.finish()
+	if run == nil {
+		return err
 	}
-	if err := report.Text(stdout, check, report.TextOptions{Color: colorAllowed(stdout)}); err != nil {
+	if err != nil {
+		return err
+	}
+	q, err := loadQualification(cmd.Context(), store, run.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	printRunSummary(stdout, q)
+	paths, err := writeReports(q, out)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "\nreports:")
-	for _, r := range []struct {
-		name  string
-		write func(io.Writer, *report.Check) error
-	}{
-		{"report.json", report.JSON},
-		{"report.sarif", report.SARIF},
-		{"report.junit.xml", report.JUnit},
-	} {
-		path := filepath.Join(out, r.name)
-		if err := writeOutput(nil, path, func(w io.Writer) error { return r.write(w, check) }); err != nil {
-			return qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{}, "writing %s: %w", path, err)
-		}
-		fmt.Fprintf(stdout, "  %s\n", path)
+	for _, p := range paths {
+		fmt.Fprintf(stdout, "  %s\n", p)
 	}
-	fmt.Fprintf(stdout, "\nnext: qualstate check %s --format sarif\n", filepath.Join(exampleDir, "gxp-data-platform.yaml"))
+	fmt.Fprintf(stdout, "\nnext:\n  qualstate runs show %s --home %s\n  qualstate runs export %s --home %s\n",
+		run.ID, home, run.ID, home)
 	return nil
 }
 

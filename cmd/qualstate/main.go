@@ -116,6 +116,6 @@ func newRootCommand() *cobra.Command {
 		profileFile = f
 		return pprof.StartCPUProfile(f)
 	}
-	root.AddCommand(newCheckCommand(), newRequirementsCommand(), newSandboxCommand(), newDemoCommand(), newVersionCommand())
+	root.AddCommand(newCheckCommand(), newQualifyCommand(), newRunsCommand(), newRequirementsCommand(), newSandboxCommand(), newDemoCommand(), newVersionCommand())
 	return root
 }

@@ -195,26 +195,3 @@ func TestCheckIsDeterministic(t *testing.T) {
 		t.Error("output with -j 1 differs from -j 8")
 	}
 }
-
-func TestDemo(t *testing.T) {
-	t.Setenv("NO_COLOR", "1")
-	out := t.TempDir()
-	code, stdout, stderr := cli(t, "demo", "--out", out)
-	if code != exitOK {
-		t.Fatalf("demo exit %d: %s", code, stderr)
-	}
-	for _, want := range []string{"gxp-data-platform.yaml", "legacy-lab.json", "report.sarif"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
-	for _, name := range []string{"report.json", "report.sarif", "report.junit.xml", "examples/gxp-data-platform.yaml"} {
-		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
-			t.Error(err)
-		}
-	}
-	// Running it again into the same directory works.
-	if code, _, stderr := cli(t, "demo", "--out", out); code != exitOK {
-		t.Fatalf("second demo exit %d: %s", code, stderr)
-	}
-}

@@ -20,6 +20,12 @@ func writeOutput(w io.Writer, path string, fn func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(f.Name())
+	// CreateTemp makes the file private; a report is as readable as any
+	// file the user writes.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
 	if err := fn(f); err != nil {
 		f.Close()
 		return err

@@ -46,6 +46,9 @@ func (p *progress) update(done, total int) {
 			progressbar.OptionThrottle(100*time.Millisecond),
 		)
 	}
+	if p.bar.GetMax() != total {
+		p.bar.ChangeMax(total)
+	}
 	_ = p.bar.Set(done)
 }
 

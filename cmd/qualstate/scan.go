@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"qualstate"
 	"qualstate/cfn"
 	"qualstate/policy"
+	"qualstate/qualify"
 	"qualstate/report"
 )
 
@@ -165,8 +165,7 @@ func checkFile(c candidate, opts scanOptions) scanResult {
 	if err != nil {
 		return scanResult{template: &report.TemplateResult{File: c.path, Errors: diagnosticsOf(c.path, err)}}
 	}
-	findings := opts.engine.Evaluate(policy.Scope{Resources: tpl.Resources, Stage: qualstate.StageStatic})
-	distrustInvalid(findings, tpl.Diagnostics)
+	findings := qualify.Static(tpl, opts.engine)
 	return scanResult{
 		template: &report.TemplateResult{
 			File: c.path, Digest: tpl.Digest, Resources: len(tpl.Resources), Diagnostics: tpl.Diagnostics,
@@ -218,25 +217,4 @@ func diagnosticsOf(file string, err error) []qualstate.Diagnostic {
 	}
 	walk(err)
 	return out
-}
-
-// distrustInvalid turns a passing finding on a resource that has template
-// errors into an error: a misspelt property must never let a check pass
-// (a check reading "AccessControl" passes when "AccesControl" is written).
-func distrustInvalid(findings []qualstate.Finding, diags []qualstate.Diagnostic) {
-	bad := map[string]string{}
-	for _, d := range diags {
-		if d.Severity == qualstate.SeverityError && d.LogicalID != "" {
-			if _, ok := bad[d.LogicalID]; !ok {
-				bad[d.LogicalID] = fmt.Sprintf("%s (%s)", d.Message, d.Loc)
-			}
-		}
-	}
-	for i := range findings {
-		f := &findings[i]
-		if msg, ok := bad[f.LogicalID]; ok && f.Result == qualstate.ResultPass {
-			f.Result = qualstate.ResultError
-			f.Reason = "not decided: the resource has template errors, first: " + msg
-		}
-	}
 }
