@@ -396,3 +396,42 @@ type cancelOnEvent struct{ cancel context.CancelFunc }
 func (c *cancelOnEvent) Stage(qualstate.Stage, string)   {}
 func (c *cancelOnEvent) StackEvent(qualstate.StackEvent) { c.cancel() }
 func (c *cancelOnEvent) Count(int, int)                  {}
+
+func TestTypeCloudControlCannotRead(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	run, err := qualify.Start(t.Context(), e.options(t, testEngine(t), "testdata/unreadable.yaml", nil))
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if run.Status != qualstate.RunFailed {
+		t.Errorf("run %s: %s (%s), want failed", run.ID, run.Status, run.Reason)
+	}
+	var checks, props int
+	for _, c := range e.cases(t, run.ID, qualstate.StageIQ, "") {
+		if c.LogicalID != "Entry" {
+			continue
+		}
+		switch c.Kind {
+		case qualstate.CaseExists:
+			if c.Result != qualstate.ResultPass {
+				t.Errorf("exists: %s (%s)", c.Result, c.Reason)
+			}
+		case qualstate.CaseCheck:
+			checks++
+			if c.Result != qualstate.ResultError || !strings.Contains(c.Reason, "Cloud Control cannot read AWS::EC2::NetworkAclEntry") {
+				t.Errorf("check: %s (%s)", c.Result, c.Reason)
+			}
+		case qualstate.CaseProperty:
+			props++
+			if c.Result != qualstate.ResultError {
+				t.Errorf("property %s: %s (%s)", c.Property, c.Result, c.Reason)
+			}
+		}
+	}
+	if checks != 1 || props == 0 {
+		t.Errorf("%d checks and %d property cases for the entry", checks, props)
+	}
+	if !e.stackGone(t, run.StackName) {
+		t.Errorf("stack %s left behind", run.StackName)
+	}
+}
