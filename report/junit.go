@@ -91,18 +91,7 @@ func JUnit(w io.Writer, c *Check) error {
 		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
 	}
-	bw := bufio.NewWriter(w)
-	bw.WriteString(xml.Header)
-	enc := xml.NewEncoder(bw)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("writing JUnit report: %w", err)
-	}
-	bw.WriteString("\n")
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing JUnit report: %w", err)
-	}
-	return nil
+	return writeJUnitXML(w, doc)
 }
 
 func junitSuiteOf(c *Check, g fileGroup) junitSuite {
@@ -207,4 +196,20 @@ func xmlText(s string) string {
 		}
 		return utf8.RuneError
 	}, s) // strings.Map sees each invalid byte as U+FFFD, as encoding/xml does.
+}
+
+// writeJUnitXML writes a JUnit document with its XML header, indented.
+func writeJUnitXML(w io.Writer, doc any) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("writing JUnit report: %w", err)
+	}
+	bw.WriteString("\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing JUnit report: %w", err)
+	}
+	return nil
 }

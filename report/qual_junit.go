@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -114,18 +113,7 @@ func QualificationJUnit(w io.Writer, q *Qualification) error {
 		doc.Skipped += s.Skipped
 	}
 	doc.Time = seconds(total)
-	bw := bufio.NewWriter(w)
-	bw.WriteString(xml.Header)
-	enc := xml.NewEncoder(bw)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("writing JUnit report: %w", err)
-	}
-	bw.WriteString("\n")
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing JUnit report: %w", err)
-	}
-	return nil
+	return writeJUnitXML(w, doc)
 }
 
 // junitClassname groups a test case under its requirement, or under the

@@ -70,36 +70,26 @@ func runDemo(cmd *cobra.Command, out, challenge string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(home)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	tgt, err := openTarget(cmd.Context(), home, targetFlags{env: "sandbox"})
-	if err != nil {
-		return err
-	}
-	defer tgt.close()
 	set := engine.Set()
 	fmt.Fprintf(stdout, "qualstate demo: qualifying %s against %s %s (%d requirements) in the embedded sandbox\n\n",
 		file, set.Name, set.Version, len(set.Requirements))
-	progress := newRunProgress(cmd.ErrOrStderr())
-	run, err := qualify.Start(cmd.Context(), qualify.Options{
-		Store: store, Cloud: tgt.cloud, Engine: engine,
-		TemplateFile: file, TemplateBody: body, Parameters: params,
+	return qualifyIn(cmd, home, targetFlags{env: "sandbox"}, qualify.Options{
+		Engine: engine, TemplateFile: file, TemplateBody: body, Parameters: params,
 		Challenge: qualstate.ChallengeLevel(challenge),
-		Executor:  executor(), Tool: toolVersion(), Progress: progress,
 		// The sandbox applies a change before it answers, so a violation
 		// not seen at once is not coming.
 		DetectTimeout: demoDetectTimeout,
+	}, func(store qualstate.Store, run *qualstate.Run, err error) error {
+		if err != nil {
+			return err
+		}
+		return demoReports(cmd, store, run, out, home)
 	})
-	progress.finish()
-	if run == nil {
-		return err
-	}
-	if err != nil {
-		return err
-	}
+}
+
+// demoReports prints the demo run's summary and writes its reports.
+func demoReports(cmd *cobra.Command, store qualstate.Store, run *qualstate.Run, out, home string) error {
+	stdout := cmd.OutOrStdout()
 	q, err := loadQualification(cmd.Context(), store, run.ID)
 	if err != nil {
 		return err

@@ -97,28 +97,39 @@ func runQualify(cmd *cobra.Command, file string, f qualifyFlags) error {
 	if err != nil {
 		return err
 	}
+	return qualifyIn(cmd, home, f.target, qualify.Options{
+		Engine: engine, TemplateFile: file, TemplateBody: body, Parameters: params,
+		StackName: f.stackName, Challenge: level, Keep: f.keep, DetectTimeout: f.detect,
+	}, func(store qualstate.Store, run *qualstate.Run, err error) error {
+		return concludeRun(cmd, store, run, f.reportDir, err)
+	})
+}
+
+// qualifyIn opens the records and the TEST environment of a home, starts a
+// qualification with opts (the store, cloud, progress, executor and tool
+// filled in here) and hands its outcome to done while the records are
+// open. done is not called when no run could be recorded.
+func qualifyIn(cmd *cobra.Command, home string, target targetFlags, opts qualify.Options,
+	done func(store qualstate.Store, run *qualstate.Run, err error) error) error {
 	store, err := openStore(home)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	tgt, err := openTarget(cmd.Context(), home, f.target)
+	tgt, err := openTarget(cmd.Context(), home, target)
 	if err != nil {
 		return err
 	}
 	defer tgt.close()
 	progress := newRunProgress(cmd.ErrOrStderr())
-	run, err := qualify.Start(cmd.Context(), qualify.Options{
-		Store: store, Cloud: tgt.cloud, Engine: engine,
-		TemplateFile: file, TemplateBody: body, Parameters: params,
-		StackName: f.stackName, Challenge: level, Keep: f.keep,
-		Executor: executor(), Tool: toolVersion(), Progress: progress, DetectTimeout: f.detect,
-	})
+	opts.Store, opts.Cloud, opts.Progress = store, tgt.cloud, progress
+	opts.Executor, opts.Tool = executor(), toolVersion()
+	run, err := qualify.Start(cmd.Context(), opts)
 	progress.finish()
 	if run == nil {
 		return err
 	}
-	return concludeRun(cmd, store, run, f.reportDir, err)
+	return done(store, run, err)
 }
 
 // requirementEngine loads and compiles a requirement set.

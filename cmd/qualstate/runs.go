@@ -47,6 +47,18 @@ func withStore(home *string, fn func(store qualstate.Store, home string) error) 
 	return fn(store, dir)
 }
 
+// withQualification opens the records and loads everything about one run
+// (an id or a unique prefix) for fn.
+func withQualification(cmd *cobra.Command, home *string, id string, fn func(store qualstate.Store, q *report.Qualification) error) error {
+	return withStore(home, func(store qualstate.Store, _ string) error {
+		q, err := loadQualification(cmd.Context(), store, id)
+		if err != nil {
+			return err
+		}
+		return fn(store, q)
+	})
+}
+
 // shownStatus is the status as people need it: a running run whose process
 // is gone is "interrupted".
 func shownStatus(run *qualstate.Run) string {
@@ -108,15 +120,7 @@ func newRunsShowCommand(home *string) *cobra.Command {
 		Short: "Show a run: header, summary per stage, failed test cases (all with -v)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(home, func(store qualstate.Store, _ string) error {
-				run, err := store.Run(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				q, err := loadQualification(cmd.Context(), store, run.ID)
-				if err != nil {
-					return err
-				}
+			return withQualification(cmd, home, args[0], func(_ qualstate.Store, q *report.Qualification) error {
 				out := cmd.OutOrStdout()
 				printRunSummary(out, q)
 				printCases(out, q, verbose)
@@ -147,17 +151,9 @@ func newRunsReportCommand(home *string) *cobra.Command {
 			if !ok {
 				return usagef("unknown --format %q (want html, pdf, json or junit)", format)
 			}
-			return withStore(home, func(store qualstate.Store, _ string) error {
-				run, err := store.Run(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				q, err := loadQualification(cmd.Context(), store, run.ID)
-				if err != nil {
-					return err
-				}
+			return withQualification(cmd, home, args[0], func(_ qualstate.Store, q *report.Qualification) error {
 				if output == "" && (format == "html" || format == "pdf") {
-					output = fmt.Sprintf("qualification-%s.%s", run.ID, format)
+					output = fmt.Sprintf("qualification-%s.%s", q.Run.ID, format)
 				}
 				if err := writeOutput(cmd.OutOrStdout(), output, func(w io.Writer) error { return write(w, q) }); err != nil {
 					return qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{}, "writing the report: %w", err)
@@ -181,17 +177,9 @@ func newRunsExportCommand(home *string) *cobra.Command {
 		Short: "Write a run's evidence bundle: a zip of the reports, every piece of evidence and a SHA-256 manifest",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(home, func(store qualstate.Store, _ string) error {
-				run, err := store.Run(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				q, err := loadQualification(cmd.Context(), store, run.ID)
-				if err != nil {
-					return err
-				}
+			return withQualification(cmd, home, args[0], func(store qualstate.Store, q *report.Qualification) error {
 				if output == "" {
-					output = fmt.Sprintf("qualification-%s.zip", run.ID)
+					output = fmt.Sprintf("qualification-%s.zip", q.Run.ID)
 				}
 				evidence := func(digest string) ([]byte, error) { return store.Evidence(cmd.Context(), digest) }
 				if err := writeOutput(nil, output, func(w io.Writer) error { return report.WriteBundle(w, q, evidence) }); err != nil {
