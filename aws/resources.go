@@ -67,33 +67,51 @@ func decodeProperties(s string) (map[string]any, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("not one JSON value")
 	}
-	m, ok := numbers(v).(map[string]any)
+	v, err := numbers(v)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("a JSON %T, not an object", v)
 	}
 	return m, nil
 }
 
-// numbers replaces every json.Number in v, in place.
-func numbers(v any) any {
+// numbers replaces every json.Number in v, in place. A number no float64
+// holds (1E700) is an error: it would become infinity, which no JSON
+// encoder writes back, and the model could not be kept as evidence or
+// baseline.
+func numbers(v any) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = numbers(e)
+			n, err := numbers(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = n
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = numbers(e)
+			n, err := numbers(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = n
 		}
 	case json.Number:
 		if n, err := x.Int64(); err == nil {
-			return n
+			return n, nil
 		}
 		// Too large for int64, or with a fraction or exponent.
-		f, _ := x.Float64()
-		return f
+		f, err := x.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("number %s is out of range", x)
+		}
+		return f, nil
 	}
-	return v
+	return v, nil
 }
 
 // UpdateResource applies a JSON Patch to a live resource through Cloud
