@@ -366,9 +366,13 @@ func readFailure(lr *liveResource) string {
 func (r *runner) liveChecks() []qualstate.TestCase {
 	var readable []*qualstate.Resource
 	var out []qualstate.TestCase
+	// The resource each readable live resource is in the scope, so that
+	// EvaluateResource finds it there rather than adding a copy.
+	inScope := map[*liveResource]*qualstate.Resource{}
 	for _, lr := range r.live {
 		if lr.model != nil {
-			readable = append(readable, lr.resource())
+			inScope[lr] = lr.resource()
+			readable = append(readable, inScope[lr])
 		}
 	}
 	scope := policy.Scope{Resources: readable, Stage: qualstate.StageIQ}
@@ -386,13 +390,7 @@ func (r *runner) liveChecks() []qualstate.TestCase {
 			}
 			continue
 		}
-		res := lr.resource()
-		for i, x := range readable {
-			if x.LogicalID == res.LogicalID {
-				res = readable[i]
-			}
-		}
-		for _, f := range r.opts.Engine.EvaluateResource(scope, res) {
+		for _, f := range r.opts.Engine.EvaluateResource(scope, inScope[lr]) {
 			out = append(out, findingCase(f, "the check holds on the live resource", lr.evidence))
 		}
 	}

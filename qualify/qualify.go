@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"time"
 
@@ -111,7 +112,7 @@ func Start(ctx context.Context, opts Options) (*qualstate.Run, error) {
 		Started:               now,
 		Tool:                  opts.Tool,
 	}
-	r, err := newRunner(ctx, opts, run, doc, opts.Parameters)
+	r, err := newRunner(opts, run, doc, opts.Parameters)
 	if err != nil {
 		return nil, err
 	}
@@ -161,10 +162,10 @@ type runner struct {
 	redoIQ bool
 }
 
-func newRunner(ctx context.Context, opts Options, run *qualstate.Run, doc *cfn.Document, params map[string]string) (*runner, error) {
-	r := &runner{opts: opts, run: run, doc: doc, body: opts.TemplateBody, params: map[string]string{}, noEcho: map[string]bool{}}
-	for k, v := range params {
-		r.params[k] = v
+func newRunner(opts Options, run *qualstate.Run, doc *cfn.Document, params map[string]string) (*runner, error) {
+	r := &runner{opts: opts, run: run, doc: doc, body: opts.TemplateBody, params: maps.Clone(params), noEcho: map[string]bool{}}
+	if r.params == nil {
+		r.params = map[string]string{}
 	}
 	// A first parse, only to learn which parameters are NoEcho and which
 	// write-only values the template writes literally: both are secrets.
@@ -184,7 +185,7 @@ func newRunner(ctx context.Context, opts Options, run *qualstate.Run, doc *cfn.D
 		}
 	}
 	secrets = append(secrets, writeOnlyLiterals(tpl)...)
-	r.rec = newRecorder(ctx, opts, run, qualstate.NewRedactor(secrets...))
+	r.rec = newRecorder(opts, run, qualstate.NewRedactor(secrets...))
 	return r, nil
 }
 

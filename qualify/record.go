@@ -36,7 +36,7 @@ type recorder struct {
 	cases map[qualstate.Stage]int
 }
 
-func newRecorder(_ context.Context, opts Options, run *qualstate.Run, redact *qualstate.Redactor) *recorder {
+func newRecorder(opts Options, run *qualstate.Run, redact *qualstate.Redactor) *recorder {
 	return &recorder{
 		store: opts.Store, clock: opts.Clock, redact: redact, beat: opts.Heartbeat,
 		run: run, cases: map[qualstate.Stage]int{},

@@ -116,7 +116,7 @@ func Resume(ctx context.Context, runID string, opts Options) (*qualstate.Run, er
 		params[k] = v
 	}
 	opts.TemplateBody = body
-	r, err := newRunner(ctx, opts, run, doc, params)
+	r, err := newRunner(opts, run, doc, params)
 	if err != nil {
 		return run, err
 	}
@@ -163,7 +163,7 @@ func Abandon(ctx context.Context, store qualstate.Store, cloud qualstate.Cloud, 
 	if err := checkResumable(run, opts.Clock(), "abandoned"); err != nil {
 		return run, err
 	}
-	rec := newRecorder(ctx, opts, run, nil)
+	rec := newRecorder(opts, run, nil)
 	if err := rec.load(ctx); err != nil {
 		return run, err
 	}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -9,41 +8,6 @@ import (
 
 	"qualstate"
 )
-
-// The JUnit dialect of the qualification report: like junitSuites, with a
-// time on each test case, which a qualification measures.
-type qualJUnitSuites struct {
-	XMLName   xml.Name         `xml:"testsuites"`
-	Name      string           `xml:"name,attr"`
-	Tests     int              `xml:"tests,attr"`
-	Failures  int              `xml:"failures,attr"`
-	Errors    int              `xml:"errors,attr"`
-	Skipped   int              `xml:"skipped,attr"`
-	Time      string           `xml:"time,attr"`
-	Timestamp string           `xml:"timestamp,attr,omitempty"`
-	Suites    []qualJUnitSuite `xml:"testsuite"`
-}
-
-type qualJUnitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Cases      []qualJUnitCase `xml:"testcase"`
-}
-
-type qualJUnitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
 
 // QualificationJUnit writes the run as JUnit XML for CI dashboards: a test
 // suite per stage (static, iq, oq), a test case per recorded test case,
@@ -57,12 +21,12 @@ func QualificationJUnit(w io.Writer, q *Qualification) error {
 		return fmt.Errorf("writing JUnit report: %w", err)
 	}
 	v := newQualView(q)
-	doc := qualJUnitSuites{Name: "qualification " + q.Run.ID, Timestamp: junitTime(q.Run.Started)}
+	doc := junitSuites{Name: "qualification " + q.Run.ID, Timestamp: junitTime(q.Run.Started)}
 	var total time.Duration
 	index := map[qualstate.Stage]int{}
 	for _, s := range v.stages {
 		index[s.Stage] = len(doc.Suites)
-		doc.Suites = append(doc.Suites, qualJUnitSuite{
+		doc.Suites = append(doc.Suites, junitSuite{
 			Name: string(s.Stage), Time: seconds(s.duration), Timestamp: junitTime(s.firstTime),
 			Properties: []junitProperty{
 				{Name: "run", Value: q.Run.ID},
@@ -81,10 +45,10 @@ func QualificationJUnit(w io.Writer, q *Qualification) error {
 			// stage has a suite like any other.
 			at = len(doc.Suites)
 			index[c.Stage] = at
-			doc.Suites = append(doc.Suites, qualJUnitSuite{Name: string(c.Stage), Time: seconds(0)})
+			doc.Suites = append(doc.Suites, junitSuite{Name: string(c.Stage), Time: seconds(0)})
 		}
 		s := &doc.Suites[at]
-		tc := qualJUnitCase{Name: strings.TrimSpace(c.ID + " " + c.Description), Classname: junitClassname(c), Time: seconds(c.Duration)}
+		tc := junitCase{Name: strings.TrimSpace(c.ID + " " + c.Description), Classname: junitClassname(c), Time: seconds(c.Duration)}
 		switch {
 		case !c.Current:
 			tc.Skipped = &junitSkipped{Message: fmt.Sprintf("superseded by attempt %d (this case: attempt %d, %s)", c.SupersededBy, attemptOf(c.Attempt), c.Result)}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -93,7 +94,7 @@ func newRunsListCommand(home *string) *cobra.Command {
 				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "RUN\tSTATUS\tRESULT\tSTAGE\tTEMPLATE\tENV\tSTARTED (UTC)")
 				for _, r := range runs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, shownStatus(r), cmpOr(string(r.Result), "-"), r.Stage,
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, shownStatus(r), cmp.Or(string(r.Result), "-"), r.Stage,
 						r.TemplateFile, r.Environment.Name, r.Started.UTC().Format("2006-01-02 15:04:05"))
 				}
 				return tw.Flush()
@@ -104,13 +105,6 @@ func newRunsListCommand(home *string) *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many runs")
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
 	return cmd
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 func newRunsShowCommand(home *string) *cobra.Command {
