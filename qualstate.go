@@ -338,32 +338,40 @@ type Result string
 
 // Results, in order of increasing severity for --fail-on.
 const (
-	ResultPass          Result = "pass"
+	ResultPass Result = "pass"
+	// ResultWaived is a failure an approved, unexpired waiver exempts; the
+	// finding or test case names the waiver.
+	ResultWaived        Result = "waived"
 	ResultIndeterminate Result = "indeterminate"
 	ResultFail          Result = "fail"
 	ResultError         Result = "error"
 )
 
-// Rank orders results: pass 0, indeterminate 1, fail 2, error 3.
+// Rank orders results: pass 0, waived 1, indeterminate 2, fail 3, error 4.
 func (r Result) Rank() int {
 	switch r {
-	case ResultIndeterminate:
+	case ResultWaived:
 		return 1
-	case ResultFail:
+	case ResultIndeterminate:
 		return 2
-	case ResultError:
+	case ResultFail:
 		return 3
+	case ResultError:
+		return 4
 	}
 	return 0
 }
 
+// Passed reports whether the result counts as met: pass or waived.
+func (r Result) Passed() bool { return r == ResultPass || r == ResultWaived }
+
 // ParseResult reads a result name.
 func ParseResult(s string) (Result, error) {
 	switch r := Result(s); r {
-	case ResultPass, ResultIndeterminate, ResultFail, ResultError:
+	case ResultPass, ResultWaived, ResultIndeterminate, ResultFail, ResultError:
 		return r, nil
 	}
-	return "", fmt.Errorf("unknown result %q (want pass, fail, indeterminate or error)", s)
+	return "", fmt.Errorf("unknown result %q (want pass, waived, fail, indeterminate or error)", s)
 }
 
 // Finding is the outcome of one requirement's check on one resource at one
@@ -385,6 +393,8 @@ type Finding struct {
 	Loc Location `json:"location"`
 	// Evidence lists the SHA-256 digests of the evidence the finding rests on.
 	Evidence []string `json:"evidence,omitempty"`
+	// Waiver names the waiver of a waived finding.
+	Waiver *WaiverRef `json:"waiver,omitempty"`
 }
 
 // SortFindings orders findings by FindingLess, so output is stable whatever
@@ -415,7 +425,13 @@ const (
 	ErrInvalidInput ErrorCode = "invalid-input" // bad template, requirement set, flag: exit 2
 	ErrNotFound     ErrorCode = "not-found"
 	ErrEnvironment  ErrorCode = "environment" // cloud, database, network: exit 3
-	ErrInternal     ErrorCode = "internal"
+	// ErrDenied is a refused action: no permission, a locked account, a
+	// wrong password, a duty that must be someone else's. Exit 4.
+	ErrDenied ErrorCode = "denied"
+	// ErrConflict is a change that lost a race or would break a rule of
+	// the record (an id already used, a state already left).
+	ErrConflict ErrorCode = "conflict"
+	ErrInternal ErrorCode = "internal"
 )
 
 // Error is qualstate's error: a code, where the problem is, and what it is.

@@ -75,7 +75,7 @@ func TestPropertyLoc(t *testing.T) {
 }
 
 func TestResultOrder(t *testing.T) {
-	order := []Result{ResultPass, ResultIndeterminate, ResultFail, ResultError}
+	order := []Result{ResultPass, ResultWaived, ResultIndeterminate, ResultFail, ResultError}
 	for i, r := range order {
 		if r.Rank() != i {
 			t.Errorf("%s ranks %d, want %d", r, r.Rank(), i)
@@ -84,7 +84,7 @@ func TestResultOrder(t *testing.T) {
 			t.Errorf("ParseResult(%q) = %q, %v", r, got, err)
 		}
 	}
-	if _, err := ParseResult("waived"); err == nil {
+	if _, err := ParseResult("skipped"); err == nil {
 		t.Error("ParseResult accepted an unknown result")
 	}
 	if RiskHigh.Rank() <= RiskMedium.Rank() || RiskMedium.Rank() <= RiskLow.Rank() || Risk("x").Rank() != 0 {

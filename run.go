@@ -146,6 +146,8 @@ type TestCase struct {
 	Actual      string `json:"actual"`
 	Result      Result `json:"result"`
 	Reason      string `json:"reason,omitempty"`
+	// Waiver names the waiver of a waived check.
+	Waiver *WaiverRef `json:"waiver,omitempty"`
 	// Loc is where in the template the tested thing is written.
 	Loc Location `json:"location"`
 	// Evidence lists the digests of the evidence the outcome rests on.
