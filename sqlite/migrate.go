@@ -93,6 +93,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("apply migration %s: %w", m.name, err)
 			}
+			if m.version == auditSchema {
+				if err := s.adoptRecords(ctx, tx); err != nil {
+					return fmt.Errorf("apply migration %s: %w", m.name, err)
+				}
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
 				m.version, m.name, time.Now().UTC().Format(time.RFC3339Nano))
 			return err
@@ -101,6 +106,48 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// auditSchema is the migration that brought the audit trail.
+const auditSchema = 2
+
+// adoptRecords appends a record.adopted event for every record written
+// before the audit trail existed, in the migration's transaction: from
+// then on each has an event vouching for its digest, so a later change
+// made outside qualstate shows, as for any record.
+func (s *Store) adoptRecords(ctx context.Context, tx *sql.Tx) error {
+	a := s.trail(qualstate.WithReason(qualstate.WithActor(ctx, qualstate.ActorSystem),
+		"recorded before the audit trail existed; adopted as found on upgrade"), tx)
+	for _, dq := range digestQueries {
+		var events []qualstate.AuditEvent
+		rows, err := tx.QueryContext(ctx, dq.query)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var subject string
+			var data []byte
+			if err := rows.Scan(&subject, &data); err != nil {
+				rows.Close()
+				return err
+			}
+			d := string(data)
+			if !dq.isDigest {
+				d = qualstate.Digest(data)
+			}
+			events = append(events, qualstate.AuditEvent{Action: "record.adopted", Subject: subject, After: d})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, ev := range events {
+			if _, err := a.append(ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ErrSchemaTooNew is in the chain of the error Open returns for a database

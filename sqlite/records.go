@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"qualstate"
 )
@@ -32,9 +34,19 @@ func (s *Store) PutStep(ctx context.Context, step qualstate.Step) error {
 		if err := runExists(ctx, tx, step.RunID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO steps (run_id, seq, doc) VALUES (?, ?, ?)
-			ON CONFLICT (run_id, seq) DO UPDATE SET doc = excluded.doc`, step.RunID, step.Seq, string(doc))
-		return err
+		var old []byte
+		err := tx.QueryRowContext(ctx, `SELECT doc FROM steps WHERE run_id = ? AND seq = ?`, step.RunID, step.Seq).Scan(&old)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if old != nil && string(old) == string(doc) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO steps (run_id, seq, doc) VALUES (?, ?, ?)
+			ON CONFLICT (run_id, seq) DO UPDATE SET doc = excluded.doc`, step.RunID, step.Seq, string(doc)); err != nil {
+			return err
+		}
+		return s.trail(ctx, tx).record("step.recorded", fmt.Sprintf("run/%s/step/%d", step.RunID, step.Seq), old, doc)
 	})
 }
 
@@ -69,6 +81,11 @@ func (s *Store) AddTestCases(ctx context.Context, cases []qualstate.TestCase) er
 			return invalid("record test case %q of run %q: a test case needs a run id and an id", c.ID, c.RunID)
 		}
 		c.Time = c.Time.UTC()
+		if c.Waiver != nil {
+			w := *c.Waiver // the caller's, not ours to change
+			w.Expires = w.Expires.UTC()
+			c.Waiver = &w
+		}
 		doc, err := json.Marshal(&c)
 		if err != nil {
 			return invalid("record test case %s of run %s: %w", c.ID, c.RunID, err)
@@ -77,6 +94,7 @@ func (s *Store) AddTestCases(ctx context.Context, cases []qualstate.TestCase) er
 	}
 	op := "record test cases of run " + cases[0].RunID
 	return s.write(ctx, op, func(tx *sql.Tx) error {
+		a := s.trail(ctx, tx)
 		known := map[string]bool{}
 		for i, c := range cases {
 			if !known[c.RunID] {
@@ -94,6 +112,9 @@ func (s *Store) AddTestCases(ctx context.Context, cases []qualstate.TestCase) er
 				return err
 			} else if n == 0 {
 				return invalid("test case %s of run %s is already recorded; no test case of this call was recorded", c.ID, c.RunID)
+			}
+			if err := a.record("case.recorded", "run/"+c.RunID+"/case/"+c.ID, nil, docs[i]); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -131,13 +152,22 @@ func (s *Store) PutEvidence(ctx context.Context, runID, digest string, blob []by
 		if err := runExists(ctx, tx, runID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (digest, blob) VALUES (?, ?)
-			ON CONFLICT (digest) DO NOTHING`, digest, blob); err != nil {
+		a := s.trail(ctx, tx)
+		res, err := tx.ExecContext(ctx, `INSERT INTO evidence (digest, blob) VALUES (?, ?)
+			ON CONFLICT (digest) DO NOTHING`, digest, blob)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO run_evidence (run_id, digest) VALUES (?, ?)
+		// The event's digests name the blob, whose own digest it is.
+		if err := insertedEvent(res, a, "evidence.stored", "evidence/"+digest, digest); err != nil {
+			return err
+		}
+		res, err = tx.ExecContext(ctx, `INSERT INTO run_evidence (run_id, digest) VALUES (?, ?)
 			ON CONFLICT (run_id, digest) DO NOTHING`, runID, digest)
-		return err
+		if err != nil {
+			return err
+		}
+		return insertedEvent(res, a, "evidence.linked", "run/"+runID+"/evidence/"+digest, digest)
 	})
 }
 
@@ -197,9 +227,14 @@ func (s *Store) PutBaseline(ctx context.Context, runID string, resources []quals
 		if err := runExists(ctx, tx, runID); err != nil {
 			return err
 		}
+		old, err := baselineDocs(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM baselines WHERE run_id = ?`, runID); err != nil {
 			return err
 		}
+		a := s.trail(ctx, tx)
 		for i, r := range resources {
 			res, err := tx.ExecContext(ctx, `INSERT INTO baselines (run_id, logical_id, doc) VALUES (?, ?, ?)
 				ON CONFLICT (run_id, logical_id) DO NOTHING`, runID, r.LogicalID, string(docs[i]))
@@ -211,9 +246,49 @@ func (s *Store) PutBaseline(ctx context.Context, runID string, resources []quals
 			} else if n == 0 {
 				return invalid("record baseline of run %s: resource %s is given twice", runID, r.LogicalID)
 			}
+			if err := a.record("baseline.recorded", "run/"+runID+"/baseline/"+r.LogicalID, old[r.LogicalID], docs[i]); err != nil {
+				return err
+			}
+			delete(old, r.LogicalID)
+		}
+		// What is left an earlier attempt recorded and this one lacks.
+		for _, id := range slices.Sorted(maps.Keys(old)) {
+			if err := a.record("baseline.removed", "run/"+runID+"/baseline/"+id, old[id], nil); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+// baselineDocs returns the documents of the run's baseline by logical id.
+func baselineDocs(ctx context.Context, tx *sql.Tx, runID string) (map[string][]byte, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT logical_id, doc FROM baselines WHERE run_id = ?`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	docs := map[string][]byte{}
+	for rows.Next() {
+		var id string
+		var doc []byte
+		if err := rows.Scan(&id, &doc); err != nil {
+			return nil, err
+		}
+		docs[id] = doc
+	}
+	return docs, rows.Err()
+}
+
+// insertedEvent appends the event of an insert that may have been skipped
+// as already done: only a row actually inserted is a change.
+func insertedEvent(res sql.Result, a *trail, action, subject, digest string) error {
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = a.append(qualstate.AuditEvent{Action: action, Subject: subject, After: digest})
+	return err
 }
 
 // Baseline returns the run's baseline in logical-id order, with property

@@ -40,28 +40,40 @@ func (s *Store) CreateRun(ctx context.Context, run *qualstate.Run) error {
 		} else if n == 0 {
 			return invalid("run %s already exists", r.ID)
 		}
-		return nil
+		return s.trail(ctx, tx).record("run.created", "run/"+r.ID, nil, doc)
 	})
 }
 
-// UpdateRun rewrites a recorded run; an unknown id is ErrNotFound.
+// UpdateRun rewrites a recorded run; an unknown id is ErrNotFound. The
+// audit event names the new status when the status changed
+// ("run.passed"), and is "run.updated" otherwise.
 func (s *Store) UpdateRun(ctx context.Context, run *qualstate.Run) error {
 	doc, r, err := encodeRun(run)
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, "update run "+r.ID, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, started = ?, doc = ? WHERE id = ?`,
-			string(r.Status), r.Started.Format(sortTime), string(doc), r.ID)
+		var oldStatus string
+		var old []byte
+		err := tx.QueryRowContext(ctx, `SELECT status, doc FROM runs WHERE id = ?`, r.ID).Scan(&oldStatus, &old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFoundRun(r.ID)
+		}
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return notFoundRun(r.ID)
+		if string(old) == string(doc) {
+			return nil
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, started = ?, doc = ? WHERE id = ?`,
+			string(r.Status), r.Started.Format(sortTime), string(doc), r.ID); err != nil {
+			return err
+		}
+		action := "run.updated"
+		if oldStatus != string(r.Status) {
+			action = "run." + string(r.Status)
+		}
+		return s.trail(ctx, tx).record(action, "run/"+r.ID, old, doc)
 	})
 }
 

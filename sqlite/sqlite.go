@@ -16,6 +16,17 @@
 // fit in an int64 are int64, every other number float64. A float64 with a
 // whole value (30.0) therefore comes back as int64(30): JSON does not tell
 // the two apart.
+//
+// Every write appends its audit events in its own transaction, numbered
+// by the next seq under the write lock, so events written by several
+// processes to one file still run 0, 1, 2 … without gaps. An event's
+// digests are the SHA-256 of the record's doc column as stored (of the
+// blob, for evidence and signed records; of the value, for settings).
+// Records written before the audit trail existed (schema 0001) have no
+// events.
+//
+// User ids are compared without regard to case: "JDoe" finds jdoe, and
+// can never be created once jdoe was.
 package sqlite
 
 import (
@@ -26,6 +37,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"qualstate"
 
@@ -48,12 +60,27 @@ type Store struct {
 	// SQLite for the write lock: waiting here is first come first served
 	// and honours the context, where SQLite's busy handler would poll.
 	writing chan struct{}
+	// clock gives the time of audit events.
+	clock func() time.Time
+}
+
+// Option changes how Open sets up a store.
+type Option func(*Store)
+
+// WithClock makes the store take the time of its audit events from clock
+// instead of time.Now.
+func WithClock(clock func() time.Time) Option {
+	return func(s *Store) {
+		if clock != nil {
+			s.clock = clock
+		}
+	}
 }
 
 // Open opens the store in the file at path, creating the file and its
 // directory when missing, and brings its schema up to date. A file written
 // by a newer qualstate, whose schema this one does not know, is refused.
-func Open(path string) (*Store, error) {
+func Open(path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, qualstate.Errorf(qualstate.ErrInvalidInput, qualstate.Location{}, "open store: no database path given")
 	}
@@ -68,7 +95,10 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{}, "open store: database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, writing: make(chan struct{}, 1)}
+	s := &Store{db: db, path: path, writing: make(chan struct{}, 1), clock: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
@@ -155,4 +185,12 @@ func notFoundRun(id string) error {
 
 func invalid(format string, args ...any) error {
 	return qualstate.Errorf(qualstate.ErrInvalidInput, qualstate.Location{}, format, args...)
+}
+
+func notFound(format string, args ...any) error {
+	return qualstate.Errorf(qualstate.ErrNotFound, qualstate.Location{}, format, args...)
+}
+
+func conflict(format string, args ...any) error {
+	return qualstate.Errorf(qualstate.ErrConflict, qualstate.Location{}, format, args...)
 }

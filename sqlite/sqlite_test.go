@@ -100,7 +100,7 @@ func open(t testing.TB, path string) *sqlite.Store {
 }
 
 // rawDB opens the file without the store, as another tool would.
-func rawDB(t *testing.T, path string) *sql.DB {
+func rawDB(t testing.TB, path string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -369,6 +369,27 @@ func TestTwoProcesses(t *testing.T) {
 	if err != nil || len(ev) != n {
 		t.Errorf("RunEvidence: %d digests, %v; want %d", len(ev), err, n)
 	}
+	// Both processes appended to one trail: each event took the next seq,
+	// none was lost or given twice.
+	var events int64
+	err = s.ScanAudit(ctx, 0, func(seq int64, data []byte) error {
+		e, err := qualstate.DecodeAuditEvent(data)
+		if err != nil {
+			return err
+		}
+		if seq != events || e.Seq != seq {
+			return fmt.Errorf("event %d says seq %d where %d was due", seq, e.Seq, events)
+		}
+		events++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The run, and per round a test case, a step, a blob and its link.
+	if want := int64(1 + 4*n); events != want {
+		t.Errorf("%d audit events, want %d", events, want)
+	}
 }
 
 // TestKilledWriterLosesNothing kills a writing process with SIGKILL and
@@ -472,6 +493,49 @@ func TestStorageErrors(t *testing.T) {
 		{"RunEvidence", "read evidence of run r1", func() error { _, err := s.RunEvidence(ctx, "r1"); return err }},
 		{"PutBaseline", "record baseline of run r1", func() error { return s.PutBaseline(ctx, "r1", nil) }},
 		{"Baseline", "read baseline of run r1", func() error { _, err := s.Baseline(ctx, "r1"); return err }},
+		{"AppendAudit", "append audit event audit.verified", func() error {
+			_, err := s.AppendAudit(ctx, qualstate.AuditEvent{Action: "audit.verified", Subject: "audit"})
+			return err
+		}},
+		{"AuditSize", "count audit events", func() error { _, err := s.AuditSize(ctx); return err }},
+		{"ScanAudit", "scan audit events from 0", func() error {
+			return s.ScanAudit(ctx, 0, func(int64, []byte) error { return nil })
+		}},
+		{"AuditHashes", "read audit hashes", func() error { _, err := s.AuditHashes(ctx, []int64{0}); return err }},
+		{"SealAudit", "seal audit events 0 to 1", func() error {
+			return s.SealAudit(ctx, qualstate.AuditSeal{NewSize: 1, Checkpoint: qualstate.AuditCheckpoint{Size: 1}})
+		}},
+		{"AuditCheckpoints", "read audit checkpoints", func() error { _, err := s.AuditCheckpoints(ctx); return err }},
+		{"RecordDigests", "read record digests", func() error {
+			return s.RecordDigests(ctx, func(string, string) error { return nil })
+		}},
+		{"CreateUser", "create user jdoe", func() error {
+			return s.CreateUser(ctx, qualstate.User{ID: "jdoe"}, qualstate.Credential{})
+		}},
+		{"UpdateUser", "update user jdoe", func() error { return s.UpdateUser(ctx, qualstate.User{ID: "jdoe"}) }},
+		{"User", "read user jdoe", func() error { _, err := s.User(ctx, "jdoe"); return err }},
+		{"Users", "list users", func() error { _, err := s.Users(ctx); return err }},
+		{"Credential", "read credential of jdoe", func() error { _, err := s.Credential(ctx, "jdoe"); return err }},
+		{"PutCredential", "record credential of jdoe", func() error {
+			return s.PutCredential(ctx, qualstate.Credential{UserID: "jdoe"})
+		}},
+		{"PutSession", "record session session/5e5e", func() error {
+			return s.PutSession(ctx, qualstate.Session{ID: "5e5e", UserID: "jdoe"})
+		}},
+		{"Session", "read session/5e5e", func() error { _, err := s.Session(ctx, "5e5e"); return err }},
+		{"Setting", "read setting k", func() error { _, _, err := s.Setting(ctx, "k"); return err }},
+		{"PutSetting", "change setting k", func() error { return s.PutSetting(ctx, "k", "v") }},
+		{"Settings", "read settings", func() error { _, err := s.Settings(ctx); return err }},
+		{"Sign", "record signature S-1 on run/r1", func() error {
+			return s.Sign(ctx, qualstate.Signature{ID: "S-1", Subject: "run/r1", RecordDigest: d, SignerID: "jdoe", Meaning: qualstate.MeaningReviewed},
+				qualstate.SignedChange{})
+		}},
+		{"Record", "read record " + d, func() error { _, err := s.Record(ctx, d); return err }},
+		{"Signatures", "read signatures on run/r1", func() error { _, err := s.Signatures(ctx, "run/r1"); return err }},
+		{"Review", "read review of run r1", func() error { _, err := s.Review(ctx, "r1"); return err }},
+		{"Waiver", "read waiver W-0001", func() error { _, err := s.Waiver(ctx, "W-0001"); return err }},
+		{"Waivers", "list waivers", func() error { _, err := s.Waivers(ctx); return err }},
+		{"NextWaiverID", "number the next waiver", func() error { _, err := s.NextWaiverID(ctx); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,31 @@
 //   - Baseline property values come back as the live model has them:
 //     int64 for integers, float64 for other numbers, string, bool, nil,
 //     []any, map[string]any. A whole float64 may come back as int64.
+//   - Each write appends the events the records contract names, in the
+//     order it changes the records (a baseline's removed resources last),
+//     and a rewrite that leaves a record's bytes as they were appends
+//     none. Each event's Before is the After of the last event on its
+//     subject, and RecordDigests gives, for every subject, the After of
+//     its last event. A refused write appends nothing.
+//   - AppendAudit ignores the Seq and Time it is given; an event without
+//     an action or a subject is ErrInvalidInput. ScanAudit from a
+//     negative seq is ErrInvalidInput; the bytes it gives are fn's to
+//     keep.
+//   - SealAudit refuses, as ErrInvalidInput, a seal whose new size is not
+//     above its size or beyond the events recorded, whose checkpoint is
+//     of another size, or whose hashes do not start at the count of those
+//     stored (tlog stores them without gaps). AuditHashes of an index not
+//     stored is ErrNotFound.
+//   - User ids are compared without regard to case, in lookups too; the
+//     id as first recorded is the one kept. A credential naming another
+//     user is ErrInvalidInput. Writing a credential or a session of a
+//     user not recorded is ErrNotFound; rewriting a session as another
+//     user's is ErrConflict.
+//   - Sign refuses, writing nothing: a signature without an id, subject,
+//     record digest, signer or meaning, or whose record is not stored
+//     (ErrInvalidInput); a review of a run not recorded, a decision on a
+//     waiver never requested (ErrNotFound). The signature's event has the
+//     reason "MEANING" or "MEANING: REASON".
 package storetest
 
 import (
@@ -74,6 +99,12 @@ func Run(t *testing.T, open func(t *testing.T) (s qualstate.Store, reopen func(t
 		{"NotFound", testNotFound},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Durability", testDurability},
+		{"AuditTrail", testAuditTrail},
+		{"AppendAudit", testAppendAudit},
+		{"SealAudit", testSealAudit},
+		{"Users", testUsers},
+		{"Settings", testSettings},
+		{"Sign", testSign},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -151,6 +182,7 @@ func fullCase(runID, id string) qualstate.TestCase {
 		Property:    "/BucketEncryption/ServerSideEncryptionConfiguration/0",
 		Description: "bucket encrypted at rest with KMS", Expected: `"aws:kms"`, Actual: `"aws:kms"`,
 		Result: qualstate.ResultPass, Reason: "SSEAlgorithm is aws:kms",
+		Waiver:   &qualstate.WaiverRef{ID: "W-0007", Expires: t0.Add(30 * 24 * time.Hour)},
 		Loc:      qualstate.Location{File: "bucket.yaml", Line: 12, Column: 7},
 		Evidence: []string{strings.Repeat("01", 32)},
 		Duration: 1500 * time.Millisecond, Time: t0.Add(time.Minute),
@@ -225,6 +257,11 @@ func casesUTC(cases []qualstate.TestCase) []qualstate.TestCase {
 	out := make([]qualstate.TestCase, len(cases))
 	for i, c := range cases {
 		c.Time = c.Time.UTC()
+		if c.Waiver != nil {
+			w := *c.Waiver
+			w.Expires = w.Expires.UTC()
+			c.Waiver = &w
+		}
 		if len(c.Controls) == 0 {
 			c.Controls = nil
 		}
