@@ -207,7 +207,9 @@ func TestBundleTamper(t *testing.T) {
 		{"changed report", change(bundleHTML, func(b []byte) []byte { return bytes.Replace(b, []byte("FAIL"), []byte("PASS"), 1) }),
 			bundleHTML, "SHA-256 is"},
 		{"changed report, manifest and sums resealed", func(es []bundleEntry) []bundleEntry {
-			return reseal(t, change(bundleJSON, func(b []byte) []byte { return bytes.Replace(b, []byte(qualRunID), []byte("run-forged"), 1) })(es))
+			// Every mention, or the review and signatures, which name the
+			// run too, would give the forgery away before the manifest does.
+			return reseal(t, change(bundleJSON, func(b []byte) []byte { return bytes.ReplaceAll(b, []byte(qualRunID), []byte("run-forged")) })(es))
 		}, bundleManifest, `runId is "` + qualRunID + `", report.json says "run-forged"`},
 		{"missing file", drop(bundlePDF), bundlePDF, "is listed in manifest.json but missing"},
 		{"extra file", func(es []bundleEntry) []bundleEntry { return append(es, bundleEntry{"notes.txt", []byte("trust me")}) },

@@ -61,11 +61,14 @@ type Skipped struct {
 
 // Summary counts what a check found. The CLI derives its exit code from it.
 type Summary struct {
-	// Pass, Fail, Indeterminate and Error count findings by result.
+	// Pass, Fail, Indeterminate, Error and Waived count findings by
+	// result. A waived finding failed under an approved waiver: it is
+	// counted apart, neither passing nor failing.
 	Pass          int `json:"pass"`
 	Fail          int `json:"fail"`
 	Indeterminate int `json:"indeterminate"`
 	Error         int `json:"error"`
+	Waived        int `json:"waived"`
 	// Templates counts files read as templates; TemplatesWithErrors those
 	// of them with a fatal error or an error diagnostic (a schema
 	// violation): either makes the template invalid input.
@@ -105,6 +108,8 @@ func (c *Check) Summary() Summary {
 			s.Indeterminate++
 		case qualstate.ResultError:
 			s.Error++
+		case qualstate.ResultWaived:
+			s.Waived++
 		}
 	}
 	return s

@@ -8,7 +8,7 @@ import (
 
 func TestSummary(t *testing.T) {
 	got := fixtureCheck().Summary()
-	want := Summary{Pass: 1, Fail: 3, Indeterminate: 2, Error: 1, Templates: 4, TemplatesWithErrors: 2,
+	want := Summary{Pass: 1, Fail: 3, Indeterminate: 2, Error: 1, Waived: 1, Templates: 4, TemplatesWithErrors: 2,
 		Diagnostics: 3, Resources: 6, Requirements: 5, Skipped: 1}
 	if got != want {
 		t.Errorf("Summary() = %+v, want %+v", got, want)
@@ -54,6 +54,8 @@ func TestFailing(t *testing.T) {
 		{"default threshold is fail", "", []qualstate.Result{qualstate.ResultIndeterminate}, false},
 		{"default threshold catches fail", "", []qualstate.Result{qualstate.ResultFail}, true},
 		{"pass never fails", qualstate.ResultPass, []qualstate.Result{qualstate.ResultPass}, false},
+		{"waived does not fail", qualstate.ResultFail, []qualstate.Result{qualstate.ResultWaived}, false},
+		{"waived is below indeterminate", qualstate.ResultIndeterminate, []qualstate.Result{qualstate.ResultWaived, qualstate.ResultPass}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,15 @@
 // a zip with a SHA-256 manifest and a SHA256SUMS file, which VerifyBundle
 // (or `sha256sum -c`) checks offline.
 //
+// A failure an approved waiver exempts is waived: every format shows it
+// apart from passes and failures, with its waiver and expiry (SARIF as an
+// accepted external suppression, JUnit as skipped). A qualification report
+// ends with the run's review and approval: the manifestation of each
+// electronic signature (printed name, user id, meaning, UTC time, reason)
+// and the certificate approval issued, or, before any signature, lines to
+// sign by hand. QualificationRecord gives the exact bytes the signatures
+// sign.
+//
 // Every writer is deterministic: the same input gives the same bytes. Order
 // comes from the input (templates by file, findings by
 // qualstate.SortFindings, requirements in set order, test cases as

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"time"
 
 	"qualstate"
@@ -17,7 +18,8 @@ const (
 )
 
 // fixtureCheck is a check with something of every kind a report shows:
-// findings of every result, fatal errors with and without a line,
+// findings of every result (a waived one included), fatal errors with and
+// without a line,
 // diagnostics of each severity, a finding whose requirement is not in the
 // set, a skipped file, and reasons with Unicode, XML-special and control
 // characters. Times are in a zone other than UTC, which writers convert.
@@ -193,7 +195,37 @@ func fixtureFindings() []qualstate.Finding {
 			ResourceType: "AWS::S3::Bucket", LogicalID: "LabBucket",
 			Loc: qualstate.Location{File: labFile, Line: 4, Column: 5},
 		},
+		{
+			RequirementID: "LOGS.RETENTION.MINIMUM", Title: "Log groups keep records for at least 365 days", Risk: qualstate.RiskMedium,
+			Controls: []qualstate.Control{"21-cfr-11:11.10(e)"},
+			Stage:    qualstate.StageStatic, Result: qualstate.ResultFail,
+			Reason:       "RetentionInDays is 30",
+			ResourceType: "AWS::Logs::LogGroup", LogicalID: "DebugLogs",
+			Loc: qualstate.Location{File: appFile, Line: 35, Column: 7},
+		},
+	}
+	// The debug log group's short retention is accepted until it is
+	// retired: its failure is waived, the other failures are not.
+	if n := qualstate.ApplyWaivers(fs, []qualstate.Waiver{fixtureWaiver()}, fixtureNow,
+		qualstate.WaiverTarget{TemplateFile: appFile}); n != 1 {
+		panic(fmt.Sprintf("the fixture waiver applies to %d findings, want 1", n))
 	}
 	qualstate.SortFindings(fs)
 	return fs
+}
+
+// fixtureNow is when the fixture's waivers are applied.
+var fixtureNow = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+
+// fixtureWaiver is an approved waiver of LOGS.RETENTION.MINIMUM for the
+// DebugLogs log group of app.yaml, until the end of January 2027.
+func fixtureWaiver() qualstate.Waiver {
+	return qualstate.Waiver{
+		ID: "W-0001", RequirementID: "LOGS.RETENTION.MINIMUM",
+		Scope:         qualstate.WaiverScope{Template: "app.yaml", Resource: "DebugLogs"},
+		Justification: "debug logs hold no GxP records", RiskAssessment: "low: nothing regulated is logged there",
+		Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), Status: qualstate.WaiverApproved,
+		RequestedBy: "jdoe", Requested: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC),
+		DecidedBy: "jweiss", Decided: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC),
+	}
 }

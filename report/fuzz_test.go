@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"qualstate"
 )
@@ -30,6 +31,12 @@ func FuzzReadJSON(f *testing.F) {
 	f.Add([]byte(`{"version": "qualstate.check/v1", "failOn": "fail", "templates": [], "skipped": [], "findings": []}`))
 	f.Add([]byte(`{"requirementSet": {"requirements": [{"examples": [{"properties": {"n": 1e400}}]}]}}`))
 	f.Add([]byte("[\n\"\xff\"]"))
+	var waived bytes.Buffer
+	if err := JSON(&waived, waivedCheck()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(waived.Bytes())
+	f.Add([]byte(`{"version": "qualstate.check/v1", "failOn": "waived", "templates": [], "skipped": [], "findings": [{"result": "waived", "waiver": {"id": "", "expires": "2027-01-31T00:00:00+01:00"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ReadJSON(bytes.NewReader(data), "fuzz.json")
 		if err != nil {
@@ -58,7 +65,8 @@ func FuzzReadJSON(f *testing.F) {
 }
 
 // FuzzWriters puts arbitrary text where a template puts text (paths,
-// logical ids, codes, messages, reasons) and arbitrary positions, and
+// logical ids, codes, messages, reasons, waiver ids) and arbitrary
+// positions, and
 // checks every format: SARIF validates against the official schema and
 // keeps the reason, JUnit stays well-formed with its counts, text keeps one
 // line per problem with no control characters, and JSON reads back.
@@ -78,6 +86,8 @@ func FuzzWriters(f *testing.F) {
 			Findings: []qualstate.Finding{
 				{RequirementID: code, Title: message, Risk: qualstate.RiskHigh, Result: qualstate.ResultFail, Reason: reason, LogicalID: logicalID, ResourceType: "AWS::S3::Bucket", Loc: loc},
 				{RequirementID: code, Result: qualstate.ResultIndeterminate, Reason: reason, LogicalID: logicalID, Loc: loc},
+				{RequirementID: code, Result: qualstate.ResultWaived, Reason: reason, LogicalID: logicalID, Loc: loc,
+					Waiver: &qualstate.WaiverRef{ID: "W-" + message, Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}},
 			},
 		}
 		checkSARIF(t, c, reason)
@@ -117,8 +127,8 @@ func checkJUnit(t *testing.T, c *Check, reason string) {
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("JUnit output is not well-formed: %v\n%s", err, buf.Bytes())
 	}
-	if doc.Tests != 3 || doc.Failures != 1 || doc.Errors != 1 || doc.Skipped != 1 {
-		t.Fatalf("counts %d/%d/%d/%d, want 3/1/1/1", doc.Tests, doc.Failures, doc.Errors, doc.Skipped)
+	if doc.Tests != 4 || doc.Failures != 1 || doc.Errors != 1 || doc.Skipped != 2 {
+		t.Fatalf("counts %d/%d/%d/%d, want 4/1/1/2", doc.Tests, doc.Failures, doc.Errors, doc.Skipped)
 	}
 	for _, s := range doc.Suites {
 		for _, tc := range s.Cases {
@@ -139,8 +149,8 @@ func checkText(t *testing.T, c *Check) {
 		t.Fatalf("control characters in text output: %q", out)
 	}
 	// One line per diagnostic, fatal error and finding, and the summary.
-	if n := strings.Count(out, "\n"); n != 5 {
-		t.Fatalf("%d lines, want 5:\n%s", n, out)
+	if n := strings.Count(out, "\n"); n != 6 {
+		t.Fatalf("%d lines, want 6:\n%s", n, out)
 	}
 }
 

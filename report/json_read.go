@@ -115,6 +115,9 @@ func validateCheck(doc *jsonCheck[[]qualstate.Finding], c *Check) error {
 		if _, err := qualstate.ParseResult(string(f.Result)); err != nil {
 			return fmt.Errorf("findings[%d] (%s %s): %w", i, f.RequirementID, f.LogicalID, err)
 		}
+		if err := checkWaiver(f.Result, f.Waiver); err != nil {
+			return fmt.Errorf("findings[%d] (%s %s): %w", i, f.RequirementID, f.LogicalID, err)
+		}
 	}
 	if set := doc.RequirementSet; set != nil {
 		for i, r := range set.Requirements {
@@ -128,6 +131,15 @@ func validateCheck(doc *jsonCheck[[]qualstate.Finding], c *Check) error {
 	}
 	if got := c.Summary(); got != doc.Summary {
 		return fmt.Errorf("summary %+v does not match the content, which counts %+v", doc.Summary, got)
+	}
+	return nil
+}
+
+// checkWaiver rejects a waived result that does not name its waiver: an
+// exception nobody can trace to its approval is no exception.
+func checkWaiver(r qualstate.Result, w *qualstate.WaiverRef) error {
+	if r == qualstate.ResultWaived && (w == nil || w.ID == "") {
+		return errors.New("waived, but names no waiver")
 	}
 	return nil
 }

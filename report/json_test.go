@@ -167,6 +167,8 @@ func TestJSONSchema(t *testing.T) {
 		{"unknown result", strings.Replace(valid, `"result": "pass"`, `"result": "ok"`, 1), false},
 		{"line zero", strings.Replace(valid, `"line": 9`, `"line": 0`, 1), false},
 		{"undocumented field", strings.Replace(valid, `"failOn": "fail",`, `"failOn": "fail", "extra": 1,`, 1), false},
+		{"waived without its waiver", withoutWaiver(t, valid), false},
+		{"undocumented waiver field", strings.Replace(valid, `"id": "W-0001",`, `"id": "W-0001", "by": "x",`, 1), false},
 	}
 	// The published schema lets later versions add fields; this strict
 	// reading of it also fails any field the writer puts out undocumented.
@@ -186,6 +188,15 @@ func TestJSONSchema(t *testing.T) {
 			}
 		})
 	}
+	t.Run("published schema requires a waived finding's waiver", func(t *testing.T) {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(withoutWaiver(t, valid)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if compileCheckSchema(t, false).Validate(inst) == nil {
+			t.Error("a waived finding without its waiver validates")
+		}
+	})
 	t.Run("published schema admits added fields", func(t *testing.T) {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(valid, `"failOn": "fail",`, `"failOn": "fail", "extra": 1,`, 1)))
 		if err != nil {
@@ -239,4 +250,15 @@ func closeObjects(v any) {
 			closeObjects(sub)
 		}
 	}
+}
+
+// withoutWaiver removes the waiver of the fixture's waived finding from its
+// JSON report.
+func withoutWaiver(t *testing.T, doc string) string {
+	t.Helper()
+	block := ",\n      \"waiver\": {\n        \"id\": \"W-0001\",\n        \"expires\": \"2027-01-31T00:00:00Z\"\n      }"
+	if !strings.Contains(doc, block) {
+		t.Fatal("the fixture's report has no waiver to remove")
+	}
+	return strings.Replace(doc, block, "", 1)
 }

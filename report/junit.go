@@ -76,8 +76,9 @@ type junitSkipped struct {
 
 // JUnit writes the check as JUnit XML: a test suite per template (named by
 // its file), a test case per finding ("REQUIREMENT-ID LogicalID") failing,
-// erring or skipped (indeterminate) as the finding did, and a test case in
-// error per fatal template error.
+// erring or skipped (indeterminate, or waived with the waiver in the
+// message) as the finding did, and a test case in error per fatal template
+// error.
 func JUnit(w io.Writer, c *Check) error {
 	if c == nil {
 		return errors.New("writing JUnit report: no check")
@@ -133,6 +134,11 @@ func junitSuiteOf(c *Check, g fileGroup) junitSuite {
 			s.Failures++
 		case qualstate.ResultIndeterminate:
 			tc.Skipped = &junitSkipped{Message: findingMessage(f)}
+			s.Skipped++
+		case qualstate.ResultWaived:
+			// Skipped, not passed: the check failed, and a dashboard
+			// should show that something was let through, and why.
+			tc.Skipped = &junitSkipped{Message: waivedReason(findingMessage(f), f.Waiver)}
 			s.Skipped++
 		default:
 			// An evaluation error, or a result this version does not

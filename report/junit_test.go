@@ -65,7 +65,7 @@ func TestJUnitRoundTrip(t *testing.T) {
 		tests, failures, errors, skipped, cases int
 	}{
 		{labFile, 2, 1, 0, 1, 2},
-		{appFile, 5, 2, 1, 1, 5},
+		{appFile, 6, 2, 1, 2, 6},
 		{brokenFile, 1, 0, 1, 0, 1},
 		{missingFile, 1, 0, 1, 0, 1},
 	}
@@ -141,6 +141,9 @@ func TestJUnitText(t *testing.T) {
 		}},
 		{"indeterminate is skipped with the reason", appFile + " | LOGS.RETENTION.MINIMUM AuditLogs", func(c parsedCase) (string, string) {
 			return c.Skipped.Message, "RetentionInDays is !Ref RetentionParam, which has no value: known only after deployment"
+		}},
+		{"waived is skipped with the waiver", appFile + " | LOGS.RETENTION.MINIMUM DebugLogs", func(c parsedCase) (string, string) {
+			return c.Skipped.Message, "RetentionInDays is 30 (waived by W-0001 until 2027-01-31T00:00:00Z)"
 		}},
 		{"failure type is the requirement", appFile + " | CUSTOM.TAGS.OWNER DataBucket", func(c parsedCase) (string, string) {
 			return c.Failure.Type, "CUSTOM.TAGS.OWNER"

@@ -39,6 +39,12 @@ type Qualification struct {
 	// Generated is when the report was made, printed in UTC: writers never
 	// read the clock, so the same Qualification gives the same bytes.
 	Generated time.Time
+	// Review is the run's review, nil when none began.
+	Review *qualstate.Review
+	// Signatures are the electronic signatures on the run, in time order.
+	Signatures []qualstate.Signature
+	// Certificate is the one the run's approval issued, or nil.
+	Certificate *qualstate.Certificate
 }
 
 // Requirement outcomes in the traceability matrix besides the test results.
@@ -81,6 +87,8 @@ type qualView struct {
 	silentAttempts int
 	failedSteps    []qualstate.Step
 	failedCases    []*caseView
+	// waivedCases are the current cases that failed under a waiver.
+	waivedCases []*caseView
 	// evaluated is set once the template's checks ran: a requirement
 	// without test cases is then not applicable rather than not run.
 	evaluated    bool
@@ -100,10 +108,10 @@ type caseView struct {
 
 // stageCount counts one stage's current test cases by result.
 type stageCount struct {
-	Stage                          qualstate.Stage
-	Attempt                        int
-	Pass, Fail, Indeterminate, Err int
-	Total                          int
+	Stage                                  qualstate.Stage
+	Attempt                                int
+	Pass, Waived, Fail, Indeterminate, Err int
+	Total                                  int
 	// firstTime and duration place the stage in time for JUnit.
 	firstTime time.Time
 	duration  time.Duration
@@ -142,11 +150,11 @@ type evidenceView struct {
 
 // attemptView counts what an earlier attempt recorded.
 type attemptView struct {
-	Attempt                        int
-	Cases                          int
-	Pass, Fail, Indeterminate, Err int
-	Steps                          int
-	LastStep                       *qualstate.Step
+	Attempt                                int
+	Cases                                  int
+	Pass, Waived, Fail, Indeterminate, Err int
+	Steps                                  int
+	LastStep                               *qualstate.Step
 }
 
 // newQualView digests q. The caller has checked that q and q.Run are set.
@@ -203,6 +211,9 @@ func (v *qualView) buildCases() {
 		if v.cases[i].Current && deviates(tc.Result) {
 			v.failedCases = append(v.failedCases, &v.cases[i])
 		}
+		if v.cases[i].Current && tc.Result == qualstate.ResultWaived {
+			v.waivedCases = append(v.waivedCases, &v.cases[i])
+		}
 		if tc.Stage == qualstate.StageStatic {
 			v.evaluated = true
 		}
@@ -238,6 +249,8 @@ func (v *qualView) buildStages() {
 		switch c.Result {
 		case qualstate.ResultPass:
 			s.Pass++
+		case qualstate.ResultWaived:
+			s.Waived++
 		case qualstate.ResultFail:
 			s.Fail++
 		case qualstate.ResultIndeterminate:
@@ -250,10 +263,11 @@ func (v *qualView) buildStages() {
 	}
 }
 
-// deviates reports whether a test case result is a deviation: a failure,
-// an error, or a result this version does not know.
+// deviates reports whether a test case result is a deviation to resolve: a
+// failure, an error, or a result this version does not know. A waived
+// failure is a deviation already accepted; the reports list it apart.
 func deviates(r qualstate.Result) bool {
-	return r != qualstate.ResultPass && r != qualstate.ResultIndeterminate
+	return r != qualstate.ResultPass && r != qualstate.ResultIndeterminate && r != qualstate.ResultWaived
 }
 
 // stageColumn maps a stage to its matrix column.
@@ -310,6 +324,8 @@ func (v *qualView) buildRequirements() {
 // The outcome is the worst result of the cases, except that a static case
 // left indeterminate (a value known only after deployment) is decided by the
 // IQ check of the same resource when there is one: that is what IQ is for.
+// Waived ranks just above pass, so a requirement whose only failures are
+// waived has the outcome waived.
 func (v *qualView) settle(r *reqView) {
 	decidedLive := map[string]bool{}
 	for _, c := range r.ByStage[1] {
@@ -493,6 +509,8 @@ func (v *qualView) buildEarlier() {
 		switch tc.Result {
 		case qualstate.ResultPass:
 			e.Pass++
+		case qualstate.ResultWaived:
+			e.Waived++
 		case qualstate.ResultFail:
 			e.Fail++
 		case qualstate.ResultIndeterminate:
@@ -521,7 +539,8 @@ func (v *qualView) evidenceAnchor(digest string) string {
 
 // hasDeviations reports whether the deviations section lists anything.
 func (v *qualView) hasDeviations() bool {
-	return v.run.Status != qualstate.RunPassed || len(v.failedCases) > 0 || len(v.failedSteps) > 0 || len(v.earlierText()) > 0
+	return v.run.Status != qualstate.RunPassed || len(v.failedCases) > 0 || len(v.waivedCases) > 0 || len(v.failedSteps) > 0 ||
+		len(v.earlierText()) > 0
 }
 
 // earlierText describes the earlier attempts, one line each.
@@ -654,7 +673,8 @@ func caseDuration(c *qualstate.TestCase) string {
 // resultClass names a result or outcome for styling.
 func resultClass(r string) string {
 	switch r {
-	case string(qualstate.ResultPass), string(qualstate.ResultFail), string(qualstate.ResultIndeterminate), string(qualstate.ResultError):
+	case string(qualstate.ResultPass), string(qualstate.ResultWaived), string(qualstate.ResultFail), string(qualstate.ResultIndeterminate),
+		string(qualstate.ResultError):
 		return r
 	case outcomeNotApplicable:
 		return "na"
@@ -670,6 +690,8 @@ func resultLabel(r string) string {
 	switch r {
 	case string(qualstate.ResultPass):
 		return "PASS"
+	case string(qualstate.ResultWaived):
+		return "WAIVED"
 	case string(qualstate.ResultFail):
 		return "FAIL"
 	case string(qualstate.ResultIndeterminate):
@@ -777,8 +799,8 @@ func runResultText(r *qualstate.Run) string {
 
 // earlierText describes an earlier attempt in one line.
 func earlierText(e attemptView) string {
-	s := fmt.Sprintf("Attempt %d was interrupted and resumed: %s (%d pass, %d fail, %d indeterminate, %d error), %s",
-		e.Attempt, plural(e.Cases, "test case", "test cases"), e.Pass, e.Fail, e.Indeterminate, e.Err, plural(e.Steps, "step", "steps"))
+	s := fmt.Sprintf("Attempt %d was interrupted and resumed: %s (%d pass, %d waived, %d fail, %d indeterminate, %d error), %s",
+		e.Attempt, plural(e.Cases, "test case", "test cases"), e.Pass, e.Waived, e.Fail, e.Indeterminate, e.Err, plural(e.Steps, "step", "steps"))
 	if e.LastStep != nil {
 		s += fmt.Sprintf("; last step %s %s (%s)", stageName(e.LastStep.Stage), e.LastStep.Name, e.LastStep.Status)
 	}

@@ -1,6 +1,9 @@
 package report
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -99,8 +102,10 @@ func qualFixtureSet() *qualstate.RequirementSet {
 
 // newQualFixture builds the fixture: a run resumed once (attempt 1 was cut
 // off during IQ; attempt 2 re-ran IQ and ran OQ), with test cases of every
-// kind and result, a NoEcho parameter, hostile text in reasons and
-// details, a failed challenge and a failed step.
+// kind and result (the retention requirement's failures waived), a NoEcho
+// parameter, hostile text in reasons and details, a failed challenge, a
+// failed step, and a review that rejected the run, signed by a reviewer
+// and an approver.
 func newQualFixture(t testing.TB) *qualFixture {
 	t.Helper()
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -141,7 +146,7 @@ func newQualFixture(t testing.TB) *qualFixture {
 		Parameters: map[string]string{"Environment": "test", "DbPassword": qualstate.Mask, "RetentionDays": "30"},
 		Challenge:  qualstate.ChallengeHigh, Executor: "jdoe", Owner: "build-7:4242", Heartbeat: at(600),
 		Attempt: 2, Status: qualstate.RunFailed, Stage: qualstate.StageOQ, Result: qualstate.ResultFail,
-		Reason:  "3 test cases failed, 1 erred",
+		Reason:  "2 test cases failed, 1 erred, 2 waived",
 		Started: at(0).In(time.FixedZone("CET", 3600)), Finished: at(610), Tool: "qualstate v1.4.0",
 	}
 	n := 0
@@ -198,6 +203,16 @@ func newQualFixture(t testing.TB) *qualFixture {
 	tc(2, "oq", "revert", "", "", bucket, "DataBucket", "app-data-1a2b", "", "DataBucket is back in its qualified state", "check passes", "check passes", pass, "", 700*ms, 520, getData)
 	tc(2, "oq", "challenge", "S3.VERSIONING.ENABLED", high, bucket, "DataBucket", "app-data-1a2b", "", "Suspending DataBucket's versioning is detected", "detected within 60 s", "not detected", fail, "the monitor reported no deviation in 60 s", 60*time.Second, 590, challengeVer)
 
+	// The retention requirement's checks fail, and a waiver accepts it:
+	// ST-0004 and IQ-0016 are waived, so the requirement is too.
+	for i := range f.q.TestCases {
+		c := &f.q.TestCases[i]
+		if c.RequirementID == "LOGS.RETENTION.MINIMUM" && c.Kind == qualstate.CaseCheck && c.Result == fail {
+			c.Result, c.Waiver = qualstate.ResultWaived, &qualstate.WaiverRef{ID: "W-0001", Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}
+			c.Reason += " (waived by W-0001 until 2027-01-31T00:00:00Z)"
+		}
+	}
+
 	step := func(seq, attempt int, stage qualstate.Stage, name string, status qualstate.StepStatus, detail string, from, to float64) {
 		s := qualstate.Step{RunID: qualRunID, Seq: seq, Attempt: attempt, Stage: stage, Name: name, Status: status, Detail: detail, Started: at(from)}
 		if to > 0 {
@@ -225,5 +240,88 @@ func newQualFixture(t testing.TB) *qualFixture {
 		{LogicalID: "AppKey", ResourceType: key, PhysicalID: "3f1c", Identifier: "3f1c", Evidence: getKey,
 			Properties: map[string]any{"EnableKeyRotation": true, "KeyPolicy": nil}},
 	}
+	cet := time.FixedZone("CET", 3600)
+	signRun(t, f.q, qualstate.ReviewRejected,
+		fixtureSigner{"mschmidt", "Maria Schmidt", qualstate.MeaningReviewed, time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), "record complete"},
+		// A time in another zone: reports show every signature in UTC.
+		fixtureSigner{"jweiss", "Jürgen Weiß", qualstate.MeaningRejected, time.Date(2026, 11, 24, 10, 30, 0, 0, cet),
+			"OQ-0022: the monitor missed the versioning challenge & must be fixed <first>"})
 	return f
+}
+
+// fixtureKey is the instance key the fixtures sign with: a fixed seed, so
+// their signatures, and the reports showing them, are the same every time.
+func fixtureKey() *qualstate.InstanceKey {
+	return &qualstate.InstanceKey{Name: "qualstate-test", Private: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{0x51}, ed25519.SeedSize))}
+}
+
+// fixtureSigner is a signature to apply to a fixture run.
+type fixtureSigner struct {
+	userID, name string
+	meaning      qualstate.Meaning
+	at           time.Time
+	reason       string
+}
+
+// signRun signs q's qualification record once per signer with the fixture
+// key, as the instance would, and records the review in state; the last
+// signer's reason is the review's when it rejects. It returns the record.
+func signRun(t testing.TB, q *Qualification, state qualstate.ReviewState, signers ...fixtureSigner) []byte {
+	t.Helper()
+	record, err := QualificationRecord(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := fixtureKey()
+	q.Signatures = nil
+	q.Review = &qualstate.Review{RunID: q.Run.ID, State: state, RecordDigest: qualstate.Digest(record)}
+	for i, s := range signers {
+		sig := qualstate.Signature{
+			ID: fmt.Sprintf("sig-%04d", i+1), Subject: "run/" + q.Run.ID, RecordDigest: q.Review.RecordDigest,
+			SignerID: s.userID, SignerName: s.name, Meaning: s.meaning, Time: s.at, Reason: s.reason, Key: key.ID(),
+		}
+		sig.Value = key.SignBase64(sig.Message())
+		q.Signatures = append(q.Signatures, sig)
+		q.Review.Updated = s.at
+		if s.meaning == qualstate.MeaningRejected {
+			q.Review.Reason = s.reason
+		}
+	}
+	return record
+}
+
+// approvedFixture is the fixture run reviewed and approved: signed by a
+// reviewer and an approver, with the certificate the approval issued.
+func approvedFixture(t testing.TB) *Qualification {
+	t.Helper()
+	q := newQualFixture(t).q
+	q.Run.Status, q.Run.Result, q.Run.Reason = qualstate.RunPassed, qualstate.ResultWaived, ""
+	signRun(t, q, qualstate.ReviewApproved,
+		fixtureSigner{"mschmidt", "Maria Schmidt", qualstate.MeaningReviewed, time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), "record complete"},
+		fixtureSigner{"jweiss", "Jürgen Weiß", qualstate.MeaningApproved, time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), "fit for production use"})
+	issueCertificate(t, q)
+	return q
+}
+
+// issueCertificate issues q's certificate as approval does: signed with
+// the fixture key over everything it states, stored under its digest.
+func issueCertificate(t testing.TB, q *Qualification) {
+	t.Helper()
+	key := fixtureKey()
+	c := &qualstate.Certificate{
+		Kind: qualstate.CertificateKind,
+		Statement: fmt.Sprintf("Template %s (SHA-256 %s) met requirement set %s %s (SHA-256 %s) in qualification run %s.",
+			q.Run.TemplateFile, q.Run.TemplateDigest, q.Run.RequirementSet, q.Run.RequirementSetVersion, q.Run.RequirementSetDigest, q.Run.ID),
+		RunID: q.Run.ID, Environment: q.Run.Environment, Result: q.Run.Result, RecordDigest: q.Review.RecordDigest,
+		Waivers:    []qualstate.WaiverRef{{ID: "W-0001", Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}},
+		Signatures: q.Signatures, Issued: q.Review.Updated, Key: key.ID(),
+	}
+	c.Template.File, c.Template.Digest = q.Run.TemplateFile, q.Run.TemplateDigest
+	c.RequirementSet.Name, c.RequirementSet.Version, c.RequirementSet.Digest = q.Run.RequirementSet, q.Run.RequirementSetVersion, q.Run.RequirementSetDigest
+	c.Value = key.SignBase64(c.Message())
+	blob, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Certificate, q.Review.CertificateDigest = c, qualstate.Digest(blob)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"testing"
+	"time"
 
 	"qualstate"
 )
@@ -38,6 +39,16 @@ func FuzzReadQualificationJSON(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(seed.Bytes())
+	// The same run approved, with the certificate approval issued.
+	small.Run.Status = qualstate.RunPassed
+	signRun(f, small, qualstate.ReviewApproved,
+		fixtureSigner{"jweiss", "Jürgen Weiß", qualstate.MeaningApproved, time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), "ok"})
+	issueCertificate(f, small)
+	var approved bytes.Buffer
+	if err := QualificationJSON(&approved, small); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(approved.Bytes())
 	var minimal bytes.Buffer
 	if err := QualificationJSON(&minimal, &Qualification{Run: &qualstate.Run{ID: "r"}}); err != nil {
 		f.Fatal(err)

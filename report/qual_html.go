@@ -94,7 +94,7 @@ type htmlReport struct {
 	Evidence   []htmlEvidence
 	Steps      []htmlStep
 	Baseline   []htmlBaseline
-	Signatures []htmlSignature
+	Review     reviewView
 }
 
 type htmlField struct {
@@ -134,10 +134,10 @@ type htmlLegend struct {
 }
 
 type htmlStageRow struct {
-	Name                           string
-	Attempt                        string
-	Pass, Fail, Indeterminate, Err int
-	Total                          int
+	Name                                   string
+	Attempt                                string
+	Pass, Waived, Fail, Indeterminate, Err int
+	Total                                  int
 }
 
 type htmlCount struct {
@@ -179,13 +179,16 @@ type htmlCase struct {
 	Resource, Property, Location         string
 	Description, Expected, Actual        string
 	Class, Label, Reason, Duration, Time string
-	Evidence                             []htmlDigest
+	// Waiver names a waived case's waiver and its expiry.
+	Waiver   string
+	Evidence []htmlDigest
 }
 
 type htmlDeviations struct {
 	Any         bool
 	Status      string
 	Cases       []htmlCase
+	Waived      []htmlCase
 	FailedSteps []htmlStep
 	Earlier     []string
 }
@@ -205,10 +208,6 @@ type htmlStep struct {
 type htmlBaseline struct {
 	LogicalID, ResourceType, PhysicalID, Identifier string
 	Evidence                                        htmlDigest
-}
-
-type htmlSignature struct {
-	Role, Name, Meaning, Time string
 }
 
 // Geometry of the summary chart, in CSS pixels.
@@ -235,6 +234,7 @@ func newHTMLReport(v *qualView) *htmlReport {
 	h.Header = []htmlField{
 		{Label: "Run", Value: r.ID, Mono: true},
 		{Label: "Status", Value: runResultText(r)},
+		{Label: "Review", Value: reviewStateText(v.q.Review)},
 		{Label: "Template", Value: cmpOr(r.TemplateFile, "—")},
 		{Label: "Template SHA-256", Value: cmpOr(r.TemplateDigest, "—"), Mono: true},
 		{Label: "Requirement set", Value: setText},
@@ -249,10 +249,10 @@ func newHTMLReport(v *qualView) *htmlReport {
 		{Label: "Finished", Value: utcText(r.Finished)},
 	}
 	if r.Reason != "" {
-		h.Header = append(h.Header[:2], append([]htmlField{{Label: "Reason", Value: r.Reason}}, h.Header[2:]...)...)
+		h.Header = append(h.Header[:3], append([]htmlField{{Label: "Reason", Value: r.Reason}}, h.Header[3:]...)...)
 	}
 	h.Chart, h.Stages, h.Totals = htmlSummary(v)
-	for _, o := range []string{"pass", "fail", "indeterminate", "error", outcomeNotApplicable, outcomeNotRun} {
+	for _, o := range []string{"pass", "waived", "fail", "indeterminate", "error", outcomeNotApplicable, outcomeNotRun} {
 		h.ReqCounts = append(h.ReqCounts, htmlCount{Class: resultClass(o), Label: resultLabel(o), Count: v.reqCounts[o]})
 	}
 	for _, rv := range v.reqs {
@@ -275,6 +275,11 @@ func newHTMLReport(v *qualView) *htmlReport {
 		again := h.Cases[cases[c]]
 		again.Anchor, again.Link = "", "#"+again.Anchor
 		h.Deviation.Cases = append(h.Deviation.Cases, again)
+	}
+	for _, c := range v.waivedCases {
+		again := h.Cases[cases[c]]
+		again.Anchor, again.Link = "", "#"+again.Anchor
+		h.Deviation.Waived = append(h.Deviation.Waived, again)
 	}
 	for _, s := range v.failedSteps {
 		h.Deviation.FailedSteps = append(h.Deviation.FailedSteps, htmlStepOf(s))
@@ -307,18 +312,8 @@ func newHTMLReport(v *qualView) *htmlReport {
 			Evidence: htmlDigestOf(v, b.Evidence),
 		})
 	}
-	h.Signatures = signatureRows(v)
+	h.Review = newReviewView(v.q)
 	return h
-}
-
-// signatureRows are the signature block: execution filled from the run,
-// review and approval left for the people who sign.
-func signatureRows(v *qualView) []htmlSignature {
-	executed := htmlSignature{Role: "Executed by", Name: v.run.Executor, Meaning: "Executed this qualification run"}
-	if !v.run.Finished.IsZero() {
-		executed.Time = utcText(v.run.Finished)
-	}
-	return []htmlSignature{executed, {Role: "Reviewed by"}, {Role: "Approved by"}}
 }
 
 // runOutcome is what colours the run's status.
@@ -352,7 +347,7 @@ func htmlSummary(v *qualView) (htmlChart, []htmlStageRow, htmlStageRow) {
 		for _, part := range []struct {
 			class string
 			n     int
-		}{{"pass", s.Pass}, {"fail", s.Fail}, {"indeterminate", s.Indeterminate}, {"error", s.Err}} {
+		}{{"pass", s.Pass}, {"waived", s.Waived}, {"fail", s.Fail}, {"indeterminate", s.Indeterminate}, {"error", s.Err}} {
 			if part.n == 0 {
 				continue
 			}
@@ -368,21 +363,22 @@ func htmlSummary(v *qualView) (htmlChart, []htmlStageRow, htmlStageRow) {
 			bar.TotalX, bar.Total = x+6, fmt.Sprint(s.Total)
 		}
 		chart.Bars = append(chart.Bars, bar)
-		row := htmlStageRow{Name: stageName(s.Stage), Attempt: "—", Pass: s.Pass, Fail: s.Fail, Indeterminate: s.Indeterminate, Err: s.Err, Total: s.Total}
+		row := htmlStageRow{Name: stageName(s.Stage), Attempt: "—", Pass: s.Pass, Waived: s.Waived, Fail: s.Fail, Indeterminate: s.Indeterminate, Err: s.Err, Total: s.Total}
 		if s.Attempt > 0 {
 			row.Attempt = fmt.Sprint(s.Attempt)
 		}
 		rows = append(rows, row)
 		total.Pass += s.Pass
+		total.Waived += s.Waived
 		total.Fail += s.Fail
 		total.Indeterminate += s.Indeterminate
 		total.Err += s.Err
 		total.Total += s.Total
-		label = append(label, fmt.Sprintf("%s: %d pass, %d fail, %d indeterminate, %d error", bar.Name, s.Pass, s.Fail, s.Indeterminate, s.Err))
+		label = append(label, fmt.Sprintf("%s: %d pass, %d waived, %d fail, %d indeterminate, %d error", bar.Name, s.Pass, s.Waived, s.Fail, s.Indeterminate, s.Err))
 	}
 	legendY := len(v.stages) * (chartBarH + chartBarGap)
-	for i, l := range []string{"pass", "fail", "indeterminate", "error"} {
-		x := chartLabelW + i*130
+	for i, l := range []string{"pass", "waived", "fail", "indeterminate", "error"} {
+		x := chartLabelW + i*120
 		chart.Legend = append(chart.Legend, htmlLegend{X: x, Y: legendY + 4, TextX: x + 18, TextY: legendY + 16, Class: l, Label: resultLabel(l)})
 	}
 	chart.Height = legendY + chartLegendH
@@ -449,6 +445,9 @@ func htmlCaseOf(v *qualView, c *caseView) htmlCase {
 	if !c.Current {
 		h.Superseded = fmt.Sprintf("superseded by attempt %d", c.SupersededBy)
 	}
+	if c.Result == qualstate.ResultWaived || c.Waiver != nil {
+		h.Waiver = waiverCell(c.Waiver)
+	}
 	return h
 }
 
@@ -495,7 +494,7 @@ const qualHTMLHead = `<!DOCTYPE html>
 `
 
 const qualHTMLCSS = `<style>
-:root { --pass: #1a7f37; --fail: #cf222e; --indeterminate: #9a6700; --error: #8250df; --na: #6e7781; --notrun: #6e7781; --line: #d0d7de; }
+:root { --pass: #1a7f37; --waived: #0e6f82; --fail: #cf222e; --indeterminate: #9a6700; --error: #8250df; --na: #6e7781; --notrun: #6e7781; --line: #d0d7de; }
 * { box-sizing: border-box; }
 body { font: 10.5pt/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; margin: 0 auto; max-width: 1200px; padding: 24px; }
 h1 { font-size: 20pt; margin: 0 0 4px; }
@@ -510,10 +509,10 @@ table.compact { width: auto; min-width: 40%; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .mono, code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 9pt; }
 .result { display: inline-block; font-weight: 700; font-size: 8.5pt; padding: 0 5px; border-radius: 3px; color: #fff; white-space: nowrap; }
-.result.pass { background: var(--pass); } .result.fail { background: var(--fail); }
+.result.pass { background: var(--pass); } .result.waived { background: var(--waived); } .result.fail { background: var(--fail); }
 .result.indeterminate { background: var(--indeterminate); } .result.error { background: var(--error); }
 .result.na, .result.notrun { background: var(--na); }
-svg .pass { fill: var(--pass); } svg .fail { fill: var(--fail); } svg .indeterminate { fill: var(--indeterminate); } svg .error { fill: var(--error); }
+svg .pass { fill: var(--pass); } svg .waived { fill: var(--waived); } svg .fail { fill: var(--fail); } svg .indeterminate { fill: var(--indeterminate); } svg .error { fill: var(--error); }
 svg text { font: 10pt system-ui, Helvetica, Arial, sans-serif; fill: #1f2328; }
 svg text.in { fill: #fff; font-weight: 700; text-anchor: middle; }
 ul.refs { list-style: none; margin: 0; padding: 0; }
@@ -528,6 +527,8 @@ td.req .id { font-weight: 700; }
 tr.superseded td { background: #f6f8fa; }
 .pre { white-space: pre-wrap; }
 .sig td { height: 3.2em; }
+.manifestation .name { font-weight: 700; }
+.statement { font-style: italic; }
 footer { margin-top: 24px; color: #57606a; font-size: 9pt; }
 a { color: #0969da; }
 @page { size: A4; margin: 14mm 12mm; }
@@ -596,12 +597,12 @@ const qualHTMLBody = `<body>
 </div>
 <h3>Test cases by stage (latest attempt of each stage)</h3>
 <table class="compact">
-<thead><tr><th>Stage</th><th class="num">Attempt</th><th class="num">Pass</th><th class="num">Fail</th><th class="num">Indeterminate</th><th class="num">Error</th><th class="num">Total</th></tr></thead>
+<thead><tr><th>Stage</th><th class="num">Attempt</th><th class="num">Pass</th><th class="num">Waived</th><th class="num">Fail</th><th class="num">Indeterminate</th><th class="num">Error</th><th class="num">Total</th></tr></thead>
 <tbody>
 {{- range .Stages}}
-<tr><td>{{.Name}}</td><td class="num">{{.Attempt}}</td><td class="num">{{.Pass}}</td><td class="num">{{.Fail}}</td><td class="num">{{.Indeterminate}}</td><td class="num">{{.Err}}</td><td class="num">{{.Total}}</td></tr>
+<tr><td>{{.Name}}</td><td class="num">{{.Attempt}}</td><td class="num">{{.Pass}}</td><td class="num">{{.Waived}}</td><td class="num">{{.Fail}}</td><td class="num">{{.Indeterminate}}</td><td class="num">{{.Err}}</td><td class="num">{{.Total}}</td></tr>
 {{- end}}
-<tr><th scope="row">{{.Totals.Name}}</th><td class="num"></td><td class="num">{{.Totals.Pass}}</td><td class="num">{{.Totals.Fail}}</td><td class="num">{{.Totals.Indeterminate}}</td><td class="num">{{.Totals.Err}}</td><td class="num">{{.Totals.Total}}</td></tr>
+<tr><th scope="row">{{.Totals.Name}}</th><td class="num"></td><td class="num">{{.Totals.Pass}}</td><td class="num">{{.Totals.Waived}}</td><td class="num">{{.Totals.Fail}}</td><td class="num">{{.Totals.Indeterminate}}</td><td class="num">{{.Totals.Err}}</td><td class="num">{{.Totals.Total}}</td></tr>
 </tbody>
 </table>
 <h3>Requirements by outcome</h3>
@@ -617,7 +618,7 @@ const qualHTMLBody = `<body>
 
 <section id="matrix">
 <h2>Traceability matrix</h2>
-<p class="sub">Every requirement of the set, in set order, with its test cases per stage and its outcome: the worst result of its test cases, where a static result left indeterminate is decided by the IQ check of the same resource.</p>
+<p class="sub">Every requirement of the set, in set order, with its test cases per stage and its outcome: the worst result of its test cases, where a static result left indeterminate is decided by the IQ check of the same resource, and a requirement whose only failures are waived is waived.</p>
 <table>
 <thead><tr><th>Requirement</th><th>Static</th><th>IQ</th><th>OQ</th><th>Outcome</th><th>Evidence</th></tr></thead>
 <tbody>
@@ -694,6 +695,18 @@ const qualHTMLBody = `<body>
 </tbody>
 </table>
 {{- end}}
+{{- if .Deviation.Waived}}
+<h3>Test cases waived</h3>
+<p class="sub">Failures an approved waiver accepted, each until its waiver expires.</p>
+<table>
+<thead><tr><th>Test case</th><th>Resource</th><th>Test</th><th>Result</th><th>Duration</th><th>Evidence</th></tr></thead>
+<tbody>
+{{- range .Deviation.Waived}}
+{{template "case" .}}
+{{- end}}
+</tbody>
+</table>
+{{- end}}
 {{- if .Deviation.FailedSteps}}
 <h3>Steps that failed</h3>
 {{template "steps" .Deviation.FailedSteps}}
@@ -751,16 +764,51 @@ const qualHTMLBody = `<body>
 </table>
 </section>
 
-<section id="signatures">
-<h2>Signatures</h2>
+<section id="review">
+<h2>Review and approval</h2>
+{{- with .Review}}
+<table class="kv">
+<tbody>
+<tr><th scope="row">Review state</th><td><span class="result {{.Class}}">{{.State}}</span></td></tr>
+{{- range .Fields}}
+<tr><th scope="row">{{.Label}}</th><td{{if .Mono}} class="mono digest"{{end}}>{{.Value}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- if .Signatures}}
+<h3>Electronic signatures</h3>
+<p class="sub">Each signature as applied: the signer's printed name and user id, the meaning of the signature, when it was applied and why (21 CFR 11.50). The instance key named binds each one to the exact record it signs.</p>
+<table class="manifestation">
+<thead><tr><th>Signed by</th><th>Meaning</th><th>Date and time (UTC)</th><th>Reason or comment</th><th>Signature</th></tr></thead>
+<tbody>
+{{- range .Signatures}}
+<tr><td><span class="name">{{.Name}}</span><br><span class="mono">{{.UserID}}</span></td><td><strong>{{.Meaning}}</strong>{{with .MeaningSay}}<br><span class="meta">{{.}}</span>{{end}}</td><td class="nowrap">{{.Time}}</td><td class="pre">{{.Reason}}</td><td><span class="mono">{{.ID}}</span><br><span class="mono meta">key {{.Key}}</span>{{with .OtherRecord}}<br><span class="note">signs another record: <span class="mono digest">{{.}}</span></span>{{end}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+{{- if .Certificate}}
+<h3>Certificate</h3>
+<table class="kv">
+<tbody>
+{{- range .Certificate}}
+<tr><th scope="row">{{.Label}}</th><td{{if .Mono}} class="mono digest"{{else if eq .Label "Statement"}} class="statement"{{end}}>{{.Value}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+{{- if .Unsigned}}
+<p>This run has not been reviewed: no electronic signature has been applied to it. The lines below are for signatures by hand.</p>
 <table class="sig">
 <thead><tr><th>Role</th><th>Name</th><th>Meaning</th><th>Date and time (UTC)</th><th>Signature</th></tr></thead>
 <tbody>
-{{- range .Signatures}}
+{{- range .WetInk}}
 <tr><th scope="row">{{.Role}}</th><td>{{.Name}}</td><td>{{.Meaning}}</td><td>{{.Time}}</td><td></td></tr>
 {{- end}}
 </tbody>
 </table>
+{{- end}}
+{{- end}}
 </section>
 
 <footer>Generated {{.Generated}}{{with .Tool}} by {{.}}{{end}} — run <span class="mono">{{.RunID}}</span></footer>
@@ -772,7 +820,7 @@ const qualHTMLBody = `<body>
 <td>{{if .Link}}<a href="{{.Link}}" class="mono"><strong>{{.ID}}</strong></a>{{else}}<span class="mono"><strong>{{.ID}}</strong></span>{{end}}<br>{{.Stage}} · {{.Kind}}<br>attempt {{.Attempt}}{{with .Superseded}}<br><span class="note">{{.}}</span>{{end}}{{if .Requirement}}<br><a href="{{.RequirementHref}}" class="mono">{{.Requirement}}</a>{{end}}<br>{{.Time}}</td>
 <td>{{.Resource}}{{with .Property}}<br><span class="mono">{{.}}</span>{{end}}{{with .Location}}<br><span class="mono">{{.}}</span>{{end}}</td>
 <td>{{.Description}}<br><strong>Expected:</strong> <span class="pre">{{.Expected}}</span><br><strong>Actual:</strong> <span class="pre">{{.Actual}}</span></td>
-<td><span class="result {{.Class}}">{{.Label}}</span>{{with .Reason}}<br><span class="pre">{{.}}</span>{{end}}</td>
+<td><span class="result {{.Class}}">{{.Label}}</span>{{with .Waiver}}<br><strong>{{.}}</strong>{{end}}{{with .Reason}}<br><span class="pre">{{.}}</span>{{end}}</td>
 <td>{{.Duration}}</td>
 <td>{{template "digests" .Evidence}}</td>
 </tr>{{end}}

@@ -129,7 +129,8 @@ func TestQualificationHTMLMatrix(t *testing.T) {
 		{"S3.ENCRYPTION.AT-REST", "every case passed", "pass", []string{"ST-0001", "IQ-0013", "OQ-0018", "OQ-0019"}},
 		{"S3.PUBLIC-ACCESS.BLOCKED", "the IQ check decides the static indeterminate", "pass", []string{"ST-0002", "INDETERMINATE", "IQ-0014"}},
 		{"S3.VERSIONING.ENABLED", "its challenge was not detected", "fail", []string{"OQ-0022"}},
-		{"LOGS.RETENTION.MINIMUM", "failed; its challenge is below the level", "fail", []string{"challenge not run: challenge level high, risk medium"}},
+		{"LOGS.RETENTION.MINIMUM", "its only failures are waived; its challenge is below the level", "waived",
+			[]string{"ST-0004", "IQ-0016", "WAIVED", "challenge not run: challenge level high, risk medium"}},
 		{"KMS.KEY-ROTATION", "the static check erred", "error", []string{"no challenge defined"}},
 		{"DYNAMODB.PITR", "no table in the template", "na", []string{"not applicable — no AWS::DynamoDB::Table in the template"}},
 	} {
@@ -170,7 +171,8 @@ func TestQualificationHTMLSections(t *testing.T) {
 		not     []string
 	}{
 		{"run", []string{
-			"failed, result fail", "3 test cases failed, 1 erred", "templates/app.yaml",
+			"failed, result fail", "2 test cases failed, 1 erred, 2 waived", "templates/app.yaml",
+			`<th scope="row">Review</th><td>rejected</td>`,
 			"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
 			"gxp-baseline 2.1.0 (requirements/gxp.yaml)", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			"sandbox, endpoint http://127.0.0.1:4566, account 123456789012, region eu-west-1", "qs-app-7f3a9c21",
@@ -179,33 +181,41 @@ func TestQualificationHTMLSections(t *testing.T) {
 			`<td class="mono">DbPassword</td><td class="mono">****</td>`,
 		}, nil},
 		{"summary", []string{
-			"<svg", `<title>Static: 2 pass</title>`, `<title>IQ: 2 fail</title>`, `<title>Static: 1 indeterminate</title>`, `<title>Static: 1 error</title>`,
-			`<tr><td>Static</td><td class="num">1</td><td class="num">2</td><td class="num">1</td><td class="num">1</td><td class="num">1</td><td class="num">5</td></tr>`,
-			`<tr><td>IQ</td><td class="num">2</td><td class="num">8</td><td class="num">2</td><td class="num">0</td><td class="num">0</td><td class="num">10</td></tr>`,
-			`<tr><td>OQ</td><td class="num">2</td><td class="num">4</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">5</td></tr>`,
+			"<svg", `<title>Static: 2 pass</title>`, `<title>IQ: 1 fail</title>`, `<title>Static: 1 indeterminate</title>`, `<title>Static: 1 error</title>`,
+			`<title>Static: 1 waived</title>`, `<title>IQ: 1 waived</title>`, `<rect class="waived"`,
+			// Stage, attempt, pass, waived, fail, indeterminate, error, total.
+			`<tr><td>Static</td><td class="num">1</td><td class="num">2</td><td class="num">1</td><td class="num">0</td><td class="num">1</td><td class="num">1</td><td class="num">5</td></tr>`,
+			`<tr><td>IQ</td><td class="num">2</td><td class="num">8</td><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">10</td></tr>`,
+			`<tr><td>OQ</td><td class="num">2</td><td class="num">4</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">5</td></tr>`,
+			`<tr><th scope="row">Total</th><td class="num"></td><td class="num">14</td><td class="num">2</td><td class="num">2</td>`,
+			`<span class="result waived">WAIVED</span></td><td class="num">1</td>`,
 			`<span class="result na">NOT APPLICABLE</span></td><td class="num">1</td>`,
 		}, nil},
 		{"installation", []string{"IQ-0008", "IQ-0009", "IQ-0010", "IQ-0011", "IQ-0012", "/RetentionInDays"},
 			[]string{"IQ-0006", "OQ-0021"}},
 		{"test-cases", []string{
 			"detected in 1.2 s", "not detected after 1 min 00 s", "superseded by attempt 2", "templates/app.yaml:14:5",
+			`<span class="result waived">WAIVED</span><br><strong>waiver W-0001, expires 2027-01-31 00:00:00 UTC</strong>`,
 			`title="9d26d1a7a4fffb608f5b035bd85fedd48ed6e71684bfb8ef73ebf5caa876b24a"`,
 			// Control characters are escaped by html/template as they are, never interpreted.
 			`no such key: EnableKeyRotation\u001b[2J\u0001`,
 		}, nil},
 		{"deviations", []string{
-			"the run failed: at least one test case did not pass: 3 test cases failed, 1 erred",
-			"ST-0004", "ST-0005", "IQ-0011", "IQ-0016", "OQ-0022", "challenge S3.VERSIONING.ENABLED",
-			"Attempt 1 was interrupted and resumed: 7 test cases (4 pass, 1 fail, 1 indeterminate, 1 error), 4 steps; last step IQ read resources (running)",
+			"the run failed: at least one test case did not pass: 2 test cases failed, 1 erred, 2 waived",
+			"ST-0005", "IQ-0011", "OQ-0022", "challenge S3.VERSIONING.ENABLED",
+			"<h3>Test cases waived</h3>", `<a href="#tc-ST-0004" class="mono"><strong>ST-0004</strong></a>`, `<a href="#tc-IQ-0016" class="mono"><strong>IQ-0016</strong></a>`,
+			"Attempt 1 was interrupted and resumed: 7 test cases (4 pass, 1 waived, 0 fail, 1 indeterminate, 1 error), 4 steps; last step IQ read resources (running)",
 		}, []string{"ST-0001", "IQ-0013"}},
 		{"evidence", []string{"cloudcontrol:GetResource", "TypeName=AWS::S3::Bucket Identifier=app-data-1a2b", "2 secrets redacted", "input:Template"}, nil},
 		{"steps", []string{"parse template", "read resources", "--keep", "running"}, nil},
 		{"baseline", []string{"DataBucket", "AuditLogs", "AppKey", "/app/audit"}, nil},
-		{"signatures", []string{
-			`<tr><th scope="row">Executed by</th><td>jdoe</td><td>Executed this qualification run</td><td>2026-11-23 09:10:10 UTC</td><td></td></tr>`,
-			`<tr><th scope="row">Reviewed by</th><td></td><td></td><td></td><td></td></tr>`,
-			`<tr><th scope="row">Approved by</th><td></td><td></td><td></td><td></td></tr>`,
-		}, nil},
+		{"review", []string{
+			"<h2>Review and approval</h2>", `<tr><th scope="row">Review state</th><td><span class="result fail">rejected</span></td></tr>`,
+			`<tr><th scope="row">Executed by</th><td>jdoe, finished 2026-11-23 09:10:10 UTC</td></tr>`,
+			`<tr><th scope="row">Reason</th><td>OQ-0022: the monitor missed the versioning challenge &amp; must be fixed &lt;first&gt;</td></tr>`,
+			`<tr><th scope="row">Last changed</th><td>2026-11-24 09:30:00 UTC</td></tr>`,
+			"<h3>Electronic signatures</h3>",
+		}, []string{"Reviewed by", "The lines below are for signatures by hand", "<h3>Certificate</h3>"}},
 	} {
 		t.Run(tc.section, func(t *testing.T) {
 			s := section(tc.section)
@@ -244,13 +254,35 @@ func TestQualificationHTMLStates(t *testing.T) {
 			q.Run.Status, q.Run.Result, q.Run.Reason, q.Run.Attempt = qualstate.RunPassed, qualstate.ResultPass, "", 1
 			var cases []qualstate.TestCase
 			for _, c := range q.TestCases {
-				if c.Attempt == 2 && !deviates(c.Result) {
+				if c.Attempt == 2 && c.Result == qualstate.ResultPass {
 					c.Attempt = 1
 					cases = append(cases, c)
 				}
 			}
 			q.TestCases, q.Steps = cases, nil
 		}, []string{"<p>No deviations.</p>", "No steps were recorded."}},
+		{"passed with a waiver", func(q *Qualification) {
+			q.Run.Status, q.Run.Result, q.Run.Reason, q.Run.Attempt = qualstate.RunPassed, qualstate.ResultWaived, "", 1
+			var cases []qualstate.TestCase
+			for _, c := range q.TestCases {
+				if c.Attempt == 2 && !deviates(c.Result) {
+					c.Attempt = 1
+					cases = append(cases, c)
+				}
+			}
+			q.TestCases, q.Steps = cases, nil
+		}, []string{"<h3>Test cases waived</h3>", "IQ-0016", "passed, result waived", `<span class="result waived">passed, result waived</span>`}},
+		{"not yet reviewed", func(q *Qualification) { q.Review, q.Signatures = nil, nil }, []string{
+			`<span class="result notrun">not yet reviewed</span>`, "This run has not been reviewed: no electronic signature has been applied to it.",
+			`<tr><th scope="row">Executed by</th><td>jdoe</td><td>Executed this qualification run</td><td>2026-11-23 09:10:10 UTC</td><td></td></tr>`,
+			`<tr><th scope="row">Reviewed by</th><td></td><td></td><td></td><td></td></tr>`,
+			`<tr><th scope="row">Approved by</th><td></td><td></td><td></td><td></td></tr>`,
+		}},
+		{"review begun, nothing signed", func(q *Qualification) {
+			q.Review.State, q.Review.Reason, q.Signatures = qualstate.ReviewExecuted, "", nil
+		}, []string{
+			"executed, not yet reviewed", "The lines below are for signatures by hand.", `<tr><th scope="row">Approved by</th>`,
+		}},
 		{"running before any test", func(q *Qualification) {
 			q.Run.Status, q.Run.Result, q.Run.Reason = qualstate.RunRunning, "", ""
 			q.TestCases, q.Steps, q.Baseline = nil, nil, nil

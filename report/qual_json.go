@@ -25,8 +25,8 @@ const QualificationJSONVersion = "qualstate.run/v1"
 //	version         "qualstate.run/v1"
 //	tool            {name, version, informationUri}: the program writing the report
 //	generated       RFC 3339 time in UTC
-//	summary         {stages: [{stage, attempt, pass, fail, indeterminate, error, total}],
-//	                 requirements: {pass, fail, indeterminate, error, notApplicable, notRun}}
+//	summary         {stages: [{stage, attempt, pass, waived, fail, indeterminate, error, total}],
+//	                 requirements: {pass, waived, fail, indeterminate, error, notApplicable, notRun}}
 //	matrix          [{requirement, outcome, note, oq, testCases}] in requirement set order
 //	run             qualstate.Run, times in UTC
 //	requirementSet  qualstate.RequirementSet, or null
@@ -34,10 +34,15 @@ const QualificationJSONVersion = "qualstate.run/v1"
 //	testCases       [qualstate.TestCase] in recorded order
 //	evidence        {digest: {operation, request, time, endpoint, account, region, contentType, redacted}}
 //	baseline        [qualstate.BaselineResource] by logical id
+//	review          qualstate.Review, times in UTC; absent until a review began
+//	signatures      [qualstate.Signature] in time order, times in UTC; absent when none
+//	certificate     qualstate.Certificate exactly as issued; absent when none
 //
 // summary and matrix are derived from the rest, as the HTML report shows
 // them; ReadQualificationJSON checks that they are. Evidence bodies are
-// not in the report: the evidence bundle carries them.
+// not in the report: the evidence bundle carries them. Review, signatures
+// and certificate come last: they are about the record the fields before
+// them make up (see QualificationRecord), not part of it.
 type jsonQualification struct {
 	Version        string                       `json:"version"`
 	Tool           Tool                         `json:"tool"`
@@ -50,6 +55,9 @@ type jsonQualification struct {
 	TestCases      []qualstate.TestCase         `json:"testCases"`
 	Evidence       map[string]jsonEvidence      `json:"evidence"`
 	Baseline       []qualstate.BaselineResource `json:"baseline"`
+	Review         *qualstate.Review            `json:"review,omitempty"`
+	Signatures     []qualstate.Signature        `json:"signatures,omitempty"`
+	Certificate    *qualstate.Certificate       `json:"certificate,omitempty"`
 }
 
 type jsonQualSummary struct {
@@ -61,6 +69,7 @@ type jsonStageSummary struct {
 	Stage         qualstate.Stage `json:"stage"`
 	Attempt       int             `json:"attempt"`
 	Pass          int             `json:"pass"`
+	Waived        int             `json:"waived"`
 	Fail          int             `json:"fail"`
 	Indeterminate int             `json:"indeterminate"`
 	Error         int             `json:"error"`
@@ -69,6 +78,7 @@ type jsonStageSummary struct {
 
 type jsonReqSummary struct {
 	Pass          int `json:"pass"`
+	Waived        int `json:"waived"`
 	Fail          int `json:"fail"`
 	Indeterminate int `json:"indeterminate"`
 	Error         int `json:"error"`
@@ -79,7 +89,8 @@ type jsonReqSummary struct {
 // jsonMatrixRow is one requirement's row of the traceability matrix.
 type jsonMatrixRow struct {
 	Requirement string `json:"requirement"`
-	// Outcome is pass, fail, indeterminate, error, not-applicable or not-run.
+	// Outcome is pass, waived, fail, indeterminate, error, not-applicable
+	// or not-run.
 	Outcome string `json:"outcome"`
 	Note    string `json:"note,omitempty"`
 	// OQ says why there is no challenge test, when there is none.
@@ -153,6 +164,22 @@ func qualificationDoc(q *Qualification, v *qualView) *jsonQualification {
 			Region: e.Region, ContentType: e.ContentType, Redacted: e.Redacted,
 		}
 	}
+	if q.Review != nil {
+		review := *q.Review
+		review.Updated = utc(review.Updated)
+		doc.Review = &review
+	}
+	if len(q.Signatures) > 0 {
+		// A signature states its time in UTC (Signature.Message), so
+		// writing it in UTC changes nothing it signs.
+		doc.Signatures = slices.Clone(q.Signatures)
+		for i := range doc.Signatures {
+			doc.Signatures[i].Time = utc(doc.Signatures[i].Time)
+		}
+	}
+	// The certificate is written as issued, times and all: the instance
+	// key signed its JSON encoding, which a time moved to UTC would change.
+	doc.Certificate = q.Certificate
 	return doc
 }
 
@@ -168,12 +195,13 @@ func qualSummaryOf(v *qualView) jsonQualSummary {
 	s := jsonQualSummary{Stages: []jsonStageSummary{}}
 	for _, st := range v.stages {
 		s.Stages = append(s.Stages, jsonStageSummary{
-			Stage: st.Stage, Attempt: st.Attempt, Pass: st.Pass, Fail: st.Fail, Indeterminate: st.Indeterminate, Error: st.Err, Total: st.Total,
+			Stage: st.Stage, Attempt: st.Attempt, Pass: st.Pass, Waived: st.Waived, Fail: st.Fail, Indeterminate: st.Indeterminate,
+			Error: st.Err, Total: st.Total,
 		})
 	}
 	s.Requirements = jsonReqSummary{
-		Pass: v.reqCounts["pass"], Fail: v.reqCounts["fail"], Indeterminate: v.reqCounts["indeterminate"], Error: v.reqCounts["error"],
-		NotApplicable: v.reqCounts[outcomeNotApplicable], NotRun: v.reqCounts[outcomeNotRun],
+		Pass: v.reqCounts["pass"], Waived: v.reqCounts["waived"], Fail: v.reqCounts["fail"], Indeterminate: v.reqCounts["indeterminate"],
+		Error: v.reqCounts["error"], NotApplicable: v.reqCounts[outcomeNotApplicable], NotRun: v.reqCounts[outcomeNotRun],
 	}
 	return s
 }
@@ -192,11 +220,12 @@ func matrixOf(v *qualView) []jsonMatrixRow {
 	return rows
 }
 
-// ReadQualificationJSON reads a report written by QualificationJSON, so a
-// run can be rendered again in another format or checked by another tool.
-// Errors are *qualstate.Error with code invalid-input, giving the line and
-// column where the problem is in the document's text. Evidence comes back
-// as metadata with empty bodies.
+// ReadQualificationJSON reads a report written by QualificationJSON (or a
+// record written by QualificationRecord), so a run can be rendered again in
+// another format or checked by another tool. Errors are *qualstate.Error
+// with code invalid-input, giving the line and column where the problem is
+// in the document's text. Evidence comes back as metadata with empty
+// bodies.
 func ReadQualificationJSON(r io.Reader) (*Qualification, error) {
 	body, err := io.ReadAll(io.LimitReader(r, maxJSONReport+1))
 	if err != nil {
@@ -264,6 +293,9 @@ func qualificationOf(doc *jsonQualification) (*Qualification, error) {
 		if _, err := qualstate.ParseResult(string(tc.Result)); err != nil {
 			return nil, fmt.Errorf("testCases[%d] (%s): %w", i, tc.ID, err)
 		}
+		if err := checkWaiver(tc.Result, tc.Waiver); err != nil {
+			return nil, fmt.Errorf("testCases[%d] (%s): %w", i, tc.ID, err)
+		}
 		for _, d := range tc.Evidence {
 			if !isDigest(d) {
 				return nil, fmt.Errorf("testCases[%d] (%s): evidence %q is not a SHA-256 digest", i, tc.ID, d)
@@ -301,6 +333,9 @@ func qualificationOf(doc *jsonQualification) (*Qualification, error) {
 			}
 		}
 	}
+	if err := checkApproval(doc); err != nil {
+		return nil, err
+	}
 	q := &Qualification{
 		Tool:           doc.Tool,
 		Run:            doc.Run,
@@ -310,6 +345,9 @@ func qualificationOf(doc *jsonQualification) (*Qualification, error) {
 		Evidence:       make(map[string]*qualstate.Evidence, len(doc.Evidence)),
 		Baseline:       doc.Baseline,
 		Generated:      doc.Generated,
+		Review:         doc.Review,
+		Signatures:     doc.Signatures,
+		Certificate:    doc.Certificate,
 	}
 	for _, d := range slices.Sorted(maps.Keys(doc.Evidence)) {
 		e := doc.Evidence[d]
@@ -334,6 +372,58 @@ func qualificationOf(doc *jsonQualification) (*Qualification, error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// checkApproval rejects a review, signature or certificate that is not
+// about the document's run, names a record by anything but a digest, or
+// has a state or meaning this version does not know: a reader must not
+// take one run's approval for another's.
+func checkApproval(doc *jsonQualification) error {
+	runID := doc.Run.ID
+	if r := doc.Review; r != nil {
+		if r.RunID != runID {
+			return fmt.Errorf("review is of run %q, not %q", r.RunID, runID)
+		}
+		switch r.State {
+		case qualstate.ReviewExecuted, qualstate.ReviewInReview, qualstate.ReviewApproved, qualstate.ReviewRejected:
+		default:
+			return fmt.Errorf("review: unknown state %q", r.State)
+		}
+		if !isDigest(r.RecordDigest) {
+			return fmt.Errorf("review: record %q is not a SHA-256 digest", r.RecordDigest)
+		}
+		if r.CertificateDigest != "" && !isDigest(r.CertificateDigest) {
+			return fmt.Errorf("review: certificate %q is not a SHA-256 digest", r.CertificateDigest)
+		}
+	}
+	for i, s := range doc.Signatures {
+		if s.Subject != "run/"+runID {
+			return fmt.Errorf("signatures[%d] (%s): signs %q, not run/%s", i, s.ID, s.Subject, runID)
+		}
+		if !isDigest(s.RecordDigest) {
+			return fmt.Errorf("signatures[%d] (%s): record %q is not a SHA-256 digest", i, s.ID, s.RecordDigest)
+		}
+		switch s.Meaning {
+		case qualstate.MeaningAuthored, qualstate.MeaningReviewed, qualstate.MeaningApproved, qualstate.MeaningRejected, qualstate.MeaningRevoked:
+		default:
+			return fmt.Errorf("signatures[%d] (%s): unknown meaning %q", i, s.ID, s.Meaning)
+		}
+	}
+	if c := doc.Certificate; c != nil {
+		if c.Kind != qualstate.CertificateKind {
+			return fmt.Errorf("certificate: kind %q, want %q", c.Kind, qualstate.CertificateKind)
+		}
+		if c.RunID != runID {
+			return fmt.Errorf("certificate is of run %q, not %q", c.RunID, runID)
+		}
+		if !isDigest(c.RecordDigest) {
+			return fmt.Errorf("certificate: record %q is not a SHA-256 digest", c.RecordDigest)
+		}
+		if doc.Review == nil || doc.Review.CertificateDigest == "" {
+			return errors.New("certificate without the review that issued it")
+		}
+	}
+	return nil
 }
 
 // isDigest reports whether s is a SHA-256 digest as qualstate writes them:

@@ -95,7 +95,7 @@ func TestReadQualificationJSONTooLarge(t *testing.T) {
 // qualstate.run/v1 are ignored.
 func TestReadQualificationJSONNewerFields(t *testing.T) {
 	doc := strings.Replace(string(renderQual(t, QualificationJSON, newQualFixture(t).q)),
-		`"version": "qualstate.run/v1",`, `"version": "qualstate.run/v1", "signatures": [{"by": "qa"}],`, 1)
+		`"version": "qualstate.run/v1",`, `"version": "qualstate.run/v1", "attachments": [{"by": "qa"}],`, 1)
 	if _, err := ReadQualificationJSON(strings.NewReader(doc)); err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,9 @@ import (
 // named by its id and description and classed by its requirement (or
 // "installation.<logical id>" for a template-level case). Failures and
 // errors carry the expected and actual values; indeterminate cases are
-// skipped, and so are cases a later attempt superseded, so that only the
-// latest attempt decides whether the build passes.
+// skipped, waived ones too with their waiver in the message, and so are
+// cases a later attempt superseded, so that only the latest attempt
+// decides whether the build passes.
 func QualificationJUnit(w io.Writer, q *Qualification) error {
 	if err := checkQualification(q); err != nil {
 		return fmt.Errorf("writing JUnit report: %w", err)
@@ -56,6 +57,9 @@ func QualificationJUnit(w io.Writer, q *Qualification) error {
 		case c.Result == qualstate.ResultPass:
 		case c.Result == qualstate.ResultIndeterminate:
 			tc.Skipped = &junitSkipped{Message: cmpOr(c.Reason, "indeterminate")}
+			s.Skipped++
+		case c.Result == qualstate.ResultWaived:
+			tc.Skipped = &junitSkipped{Message: waivedReason(c.Reason, c.Waiver)}
 			s.Skipped++
 		case c.Result == qualstate.ResultFail:
 			tc.Failure = &junitProblem{Message: cmpOr(c.Reason, "failed"), Type: c.Kind, Text: xmlText(junitCaseDetail(c))}

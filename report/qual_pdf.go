@@ -14,7 +14,7 @@ import (
 // QualificationPDF writes the qualification report as an A4 PDF with the
 // sections of the HTML report (header, summary with its bars, traceability
 // matrix, installation verification, test cases, deviations, evidence
-// index, steps, baseline, signature block) and "page N of M" and the run id
+// index, steps, baseline, review and approval) and "page N of M" and the run id
 // in every footer. It uses the PDF core fonts, so text is set in Windows-1252:
 // characters it lacks are written as "?". The same Qualification gives the
 // same bytes: dates come from Generated and resources are written in a
@@ -55,6 +55,7 @@ type pdfColor struct{ r, g, b int }
 // resultColors match the HTML report's.
 var resultColors = map[string]pdfColor{
 	"pass":          {0x1a, 0x7f, 0x37},
+	"waived":        {0x0e, 0x6f, 0x82},
 	"fail":          {0xcf, 0x22, 0x2e},
 	"indeterminate": {0x9a, 0x67, 0x00},
 	"error":         {0x82, 0x50, 0xdf},
@@ -208,7 +209,7 @@ func (p *qualPDF) render() {
 	p.evidenceIndex()
 	p.stepsLog()
 	p.baseline()
-	p.signatures()
+	p.review()
 }
 
 // section starts a section on a new page, with a bookmark.
@@ -438,7 +439,7 @@ func (p *qualPDF) summary() {
 		for _, part := range []struct {
 			class string
 			n     int
-		}{{"pass", s.Pass}, {"fail", s.Fail}, {"indeterminate", s.Indeterminate}, {"error", s.Err}} {
+		}{{"pass", s.Pass}, {"waived", s.Waived}, {"fail", s.Fail}, {"indeterminate", s.Indeterminate}, {"error", s.Err}} {
 			if part.n == 0 {
 				continue
 			}
@@ -466,27 +467,27 @@ func (p *qualPDF) summary() {
 		y += barH + gap
 	}
 	x := pdfMargin + labelW
-	for _, l := range []string{"pass", "fail", "indeterminate", "error"} {
+	for _, l := range []string{"pass", "waived", "fail", "indeterminate", "error"} {
 		c := resultColors[l]
 		pdf.SetFillColor(c.r, c.g, c.b)
 		pdf.Rect(x, y+0.8, 3.2, 3.2, "F")
 		pdf.SetXY(x+4, y)
 		pdf.SetFont("Helvetica", "", 7.5)
-		pdf.CellFormat(30, 4.8, resultLabel(l), "", 0, "L", false, 0, "")
-		x += 36
+		pdf.CellFormat(28, 4.8, resultLabel(l), "", 0, "L", false, 0, "")
+		x += 32
 	}
 	pdf.SetXY(pdfMargin, y+8)
 
 	p.subsection("Test cases by stage (latest attempt of each stage)")
 	h := p.h
-	t := &pdfTable{titles: []string{"Stage", "Attempt", "Pass", "Fail", "Indeterminate", "Error", "Total"}, widths: p.widths(2, 1, 1, 1, 1.4, 1, 1)}
+	t := &pdfTable{titles: []string{"Stage", "Attempt", "Pass", "Waived", "Fail", "Indeterminate", "Error", "Total"}, widths: p.widths(2, 1, 1, 1, 1, 1.4, 1, 1)}
 	var rows [][]pdfCell
 	for _, s := range append(h.Stages, h.Totals) {
 		attempt := s.Attempt
 		if s.Name == h.Totals.Name {
 			attempt = ""
 		}
-		rows = append(rows, []pdfCell{{text: s.Name, bold: true}, {text: attempt}, {text: fmt.Sprint(s.Pass)}, {text: fmt.Sprint(s.Fail)},
+		rows = append(rows, []pdfCell{{text: s.Name, bold: true}, {text: attempt}, {text: fmt.Sprint(s.Pass)}, {text: fmt.Sprint(s.Waived)}, {text: fmt.Sprint(s.Fail)},
 			{text: fmt.Sprint(s.Indeterminate)}, {text: fmt.Sprint(s.Err)}, {text: fmt.Sprint(s.Total)}})
 	}
 	p.table(t, rows)
@@ -503,7 +504,8 @@ func (p *qualPDF) matrix() {
 	v := p.v
 	p.section("Traceability matrix", true)
 	p.paragraph("Every requirement of the set, in set order, with its test cases per stage and its outcome: the worst result of its "+
-		"test cases, where a static result left indeterminate is decided by the IQ check of the same resource.", "")
+		"test cases, where a static result left indeterminate is decided by the IQ check of the same resource, and a requirement "+
+		"whose only failures are waived is waived.", "")
 	t := &pdfTable{
 		titles: []string{"Requirement", "Static", "IQ", "OQ", "Outcome", "Evidence"},
 		widths: []float64{60, 29, 29, 29, 20, 19},
@@ -583,6 +585,9 @@ func (p *qualPDF) caseRow(c *caseView) []pdfCell {
 	}
 	test := c.Description + "\nExpected: " + c.Expected + "\nActual: " + c.Actual
 	result := resultLabel(string(c.Result))
+	if c.Result == qualstate.ResultWaived || c.Waiver != nil {
+		result += "\n" + waiverCell(c.Waiver)
+	}
 	if c.Reason != "" {
 		result += "\n" + c.Reason
 	}
@@ -623,6 +628,15 @@ func (p *qualPDF) deviations() {
 		p.subsection("Test cases that failed or erred")
 		var rows [][]pdfCell
 		for _, c := range v.failedCases {
+			rows = append(rows, p.caseRow(c))
+		}
+		p.table(p.caseTable(), rows)
+	}
+	if len(v.waivedCases) > 0 {
+		p.subsection("Test cases waived")
+		p.paragraph("Failures an approved waiver accepted, each until its waiver expires.", "")
+		var rows [][]pdfCell
+		for _, c := range v.waivedCases {
 			rows = append(rows, p.caseRow(c))
 		}
 		p.table(p.caseTable(), rows)
@@ -719,12 +733,54 @@ func (p *qualPDF) baseline() {
 	p.table(t, rows)
 }
 
-func (p *qualPDF) signatures() {
-	p.section("Signatures", true)
-	t := &pdfTable{titles: []string{"Role", "Name", "Meaning", "Date and time (UTC)", "Signature"}, widths: p.widths(16, 24, 28, 22, 30)}
-	p.head(t)
-	for _, s := range signatureRows(p.v) {
-		// Three blank lines leave room to sign by hand.
-		p.row(t, []pdfCell{{text: s.Role + "\n \n \n ", bold: true}, {text: s.Name}, {text: s.Meaning}, {text: s.Time}, {}}, false)
+// review writes the review state, the manifestation of every electronic
+// signature, the certificate, and while nothing is signed, lines to sign
+// by hand.
+func (p *qualPDF) review() {
+	r := p.h.Review
+	p.section("Review and approval", true)
+	kv := func(first []pdfCell, fields []htmlField) {
+		t := &pdfTable{titles: []string{"Field", "Value"}, widths: p.widths(1, 3.2)}
+		var rows [][]pdfCell
+		if first != nil {
+			rows = append(rows, first)
+		}
+		for _, f := range fields {
+			rows = append(rows, []pdfCell{{text: f.Label, bold: true}, {text: f.Value, mono: f.Mono}})
+		}
+		p.table(t, rows)
+	}
+	kv([]pdfCell{{text: "Review state", bold: true}, {text: r.State, result: r.Class}}, r.Fields)
+	if len(r.Signatures) > 0 {
+		p.subsection("Electronic signatures")
+		p.paragraph("Each signature as applied: the signer's printed name and user id, the meaning of the signature, when it was "+
+			"applied and why (21 CFR 11.50). The instance key named binds each one to the exact record it signs.", "")
+		t := &pdfTable{titles: []string{"Signed by", "Meaning", "Date and time (UTC)", "Reason or comment", "Signature"}, widths: p.widths(20, 22, 22, 32, 30)}
+		var rows [][]pdfCell
+		for _, s := range r.Signatures {
+			meaning := s.Meaning
+			if s.MeaningSay != "" {
+				meaning += "\n" + s.MeaningSay
+			}
+			sig := s.ID + "\nkey " + s.Key
+			if s.OtherRecord != "" {
+				sig += "\nsigns another record: " + s.OtherRecord
+			}
+			rows = append(rows, []pdfCell{{text: s.Name + "\n" + s.UserID, bold: true}, {text: meaning}, {text: s.Time}, {text: s.Reason}, {text: sig, mono: true}})
+		}
+		p.table(t, rows)
+	}
+	if len(r.Certificate) > 0 {
+		p.subsection("Certificate")
+		kv(nil, r.Certificate)
+	}
+	if r.Unsigned {
+		p.paragraph("This run has not been reviewed: no electronic signature has been applied to it. The lines below are for signatures by hand.", "")
+		t := &pdfTable{titles: []string{"Role", "Name", "Meaning", "Date and time (UTC)", "Signature"}, widths: p.widths(16, 24, 28, 22, 30)}
+		p.head(t)
+		for _, s := range r.WetInk {
+			// Three blank lines leave room to sign by hand.
+			p.row(t, []pdfCell{{text: s.Role + "\n \n \n ", bold: true}, {text: s.Name}, {text: s.Meaning}, {text: s.Time}, {}}, false)
+		}
 	}
 }

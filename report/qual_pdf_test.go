@@ -62,7 +62,8 @@ func TestQualificationPDF(t *testing.T) {
 		t.Fatalf("%d pages", pages)
 	}
 	want := []string{"Qualification report", "Traceability matrix", "Installation verification", "Test cases", "Deviations",
-		"Evidence index", "Steps log", "Baseline", "Signatures", "Executed by", "Reviewed by", "Approved by",
+		"Evidence index", "Steps log", "Baseline", "Review and approval", "Executed by", "Electronic signatures",
+		"WAIVED", "waiver W-0001, expires 2027-01-31 00:00:00 UTC", "Test cases waived",
 		"NOT APPLICABLE", "not applicable \x97 no AWS::DynamoDB::Table in the template", // cp1252 em dash
 		"challenge not run: challenge level high, risk medium", "detected in 1.2 s",
 		"DbPassword = ****", "AuditLogs keeps records >= 365 days", "no such key: EnableKeyRotation?[2J?"}

@@ -191,7 +191,7 @@ func (b *sarifBuilder) findingResult(c *Check, f qualstate.Finding, rules *ruleT
 			text = fmt.Sprintf("%s: %s", title, f.Result)
 		}
 	}
-	return sarifResult{
+	r := sarifResult{
 		RuleID:    f.RequirementID,
 		RuleIndex: rules.index[f.RequirementID],
 		Kind:      kind,
@@ -210,6 +210,17 @@ func (b *sarifBuilder) findingResult(c *Check, f qualstate.Finding, rules *ruleT
 			Evidence:     f.Evidence,
 		},
 	}
+	if f.Result == qualstate.ResultWaived {
+		// A waiver is an exception approved outside the template, so the
+		// suppression is external (§3.35.3) and, being approved, accepted
+		// (§3.35.4). The result keeps its kind and level: the violation
+		// is real, and a viewer that ignores suppressions still shows it.
+		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: waiverJustification(f.Waiver)}}
+		if w := f.Waiver; w != nil {
+			r.Properties.Waiver = &sarifWaiver{ID: w.ID, Expires: utcTime(w.Expires)}
+		}
+	}
+	return r
 }
 
 func (b *sarifBuilder) diagnosticResult(d qualstate.Diagnostic, file string, rules *ruleTable) sarifResult {
@@ -238,13 +249,14 @@ func (b *sarifBuilder) diagnosticResult(d qualstate.Diagnostic, file string, rul
 
 // resultKind maps a qualstate result to SARIF's kind and level (§3.27.9,
 // §3.27.10). Only kind "fail" may carry a level other than "none"; a failed
-// check's level follows its risk, and a check that could not be evaluated is
-// an error whatever the risk.
+// check's level follows its risk, waived or not (the waiver is a
+// suppression), and a check that could not be evaluated is an error
+// whatever the risk.
 func resultKind(r qualstate.Result, risk qualstate.Risk) (kind, level string) {
 	switch r {
 	case qualstate.ResultPass:
 		return "pass", "none"
-	case qualstate.ResultFail:
+	case qualstate.ResultFail, qualstate.ResultWaived:
 		return "fail", riskLevel(risk)
 	case qualstate.ResultError:
 		return "fail", "error"

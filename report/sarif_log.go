@@ -132,26 +132,43 @@ type sarifArtifactLocation struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Kind                string            `json:"kind"`
-	Level               string            `json:"level"`
-	Message             sarifMessage      `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          *resultProperties `json:"properties,omitempty"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Kind                string             `json:"kind"`
+	Level               string             `json:"level"`
+	Message             sarifMessage       `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          *resultProperties  `json:"properties,omitempty"`
+}
+
+// sarifSuppression says a result is accepted rather than to be fixed
+// (§3.35): qualstate writes one for a finding an approved waiver covers.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 // resultProperties keeps what SARIF's kind and level fold together: the
 // qualstate result itself, and where in the lifecycle it was found.
 type resultProperties struct {
-	Result       string   `json:"result,omitempty"`
-	Stage        string   `json:"stage,omitempty"`
-	Risk         string   `json:"risk,omitempty"`
-	ResourceType string   `json:"resourceType,omitempty"`
-	PhysicalID   string   `json:"physicalId,omitempty"`
-	Evidence     []string `json:"evidence,omitempty"`
-	Severity     string   `json:"severity,omitempty"`
+	Result       string       `json:"result,omitempty"`
+	Stage        string       `json:"stage,omitempty"`
+	Risk         string       `json:"risk,omitempty"`
+	ResourceType string       `json:"resourceType,omitempty"`
+	PhysicalID   string       `json:"physicalId,omitempty"`
+	Evidence     []string     `json:"evidence,omitempty"`
+	Severity     string       `json:"severity,omitempty"`
+	Waiver       *sarifWaiver `json:"waiver,omitempty"`
+}
+
+// sarifWaiver names a waived finding's waiver for machines; the
+// suppression's justification says the same for people.
+type sarifWaiver struct {
+	ID      string `json:"id"`
+	Expires string `json:"expires,omitempty"`
 }
 
 type sarifLocation struct {

@@ -66,6 +66,8 @@ func TestSARIFResults(t *testing.T) {
 			`no tag with Key "Owner"`},
 		{"pass", key{"S3.PUBLIC-ACCESS.BLOCKED", "DataBucket@templates/app.yaml"}, "pass", "none",
 			"BlockPublicAcls is true"},
+		{"waived keeps the level of its risk", key{"LOGS.RETENTION.MINIMUM", "DebugLogs@templates/app.yaml"}, "fail", "warning",
+			"RetentionInDays is 30 (waived by W-0001 until 2027-01-31T00:00:00Z)"},
 		{"indeterminate is for review", key{"LOGS.RETENTION.MINIMUM", "AuditLogs@templates/app.yaml"}, "review", "none",
 			"RetentionInDays is !Ref RetentionParam, which has no value: known only after deployment"},
 		{"evaluation error of a low-risk check is an error", key{"KMS.KEY-ROTATION", "AppKey@templates/app.yaml"}, "fail", "error",
@@ -88,6 +90,10 @@ func TestSARIFResults(t *testing.T) {
 			}
 			if r.Message.Text != tt.message {
 				t.Errorf("message %q, want %q", r.Message.Text, tt.message)
+			}
+			// Only a waived result is suppressed, and it always is.
+			if waived := r.Properties.Result == string(qualstate.ResultWaived); waived != (len(r.Suppressions) == 1) {
+				t.Errorf("result %s has suppressions %+v", r.Properties.Result, r.Suppressions)
 			}
 		})
 	}

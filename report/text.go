@@ -15,7 +15,8 @@ import (
 type TextOptions struct {
 	// Color adds ANSI colours; the caller decides (NO_COLOR, a terminal).
 	Color bool
-	// Verbose lists passing findings and skipped files too.
+	// Verbose lists passing findings and skipped files too. Waived findings
+	// are always listed: each is a known violation someone accepted.
 	Verbose bool
 }
 
@@ -33,6 +34,7 @@ const (
 // in order and by position within a file, then a summary line.
 //
 //	templates/app.yaml:12:5: FAIL S3.ENCRYPTION.AT-REST [high] Bucket (AWS::S3::Bucket): title — reason
+//	templates/app.yaml:20:5: WAIVED LOGS.RETENTION [medium] Logs (AWS::Logs::LogGroup): title — reason (waived W-0001 until 2027-01-31T00:00:00Z)
 //	templates/app.yaml:30:7: warning: message [unknown-property]
 //	templates/broken.yaml:7:12: error: message [invalid-template]
 func Text(w io.Writer, c *Check, opts TextOptions) error {
@@ -152,8 +154,8 @@ func findingLine(c *Check, f qualstate.Finding, file string, seq int) textLine {
 	if title != "" {
 		b.WriteString(" " + printable(title))
 	}
-	if f.Reason != "" {
-		b.WriteString(" — " + printable(f.Reason))
+	if reason := waivedReason(f.Reason, f.Waiver); reason != "" {
+		b.WriteString(" — " + printable(reason))
 	}
 	return textLine{
 		loc: inFile(f.Loc, file), order: 2, seq: seq,
@@ -186,6 +188,8 @@ func resultColor(r qualstate.Result) string {
 		return sgrGreen
 	case qualstate.ResultIndeterminate:
 		return sgrYellow
+	case qualstate.ResultWaived:
+		return sgrCyan
 	}
 	return sgrRed
 }
@@ -208,8 +212,8 @@ func (t textWriter) line(l textLine) {
 }
 
 // summary writes e.g. "2 templates (1 with errors), 7 resources, 4
-// requirements: 3 pass, 2 fail, 1 indeterminate, 1 error; 2 diagnostics, 1
-// file skipped".
+// requirements: 3 pass, 2 fail, 1 indeterminate, 1 error, 1 waived; 2
+// diagnostics, 1 file skipped".
 func (t textWriter) summary(s Summary) {
 	var b strings.Builder
 	b.WriteString(plural(s.Templates, "template", "templates"))
@@ -227,6 +231,7 @@ func (t textWriter) summary(s Summary) {
 		{s.Fail, "fail", sgrRed},
 		{s.Indeterminate, "indeterminate", sgrYellow},
 		{s.Error, "error", sgrRed},
+		{s.Waived, "waived", sgrCyan},
 	}
 	for i, n := range counts {
 		if i > 0 {

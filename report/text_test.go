@@ -30,6 +30,11 @@ func TestTextOptions(t *testing.T) {
 			if got := strings.Contains(out, "PASS S3.PUBLIC-ACCESS.BLOCKED"); got != tt.wantPass {
 				t.Errorf("passing finding listed = %v, want %v", got, tt.wantPass)
 			}
+			// A waived finding is an accepted violation: listed whatever
+			// the verbosity, unlike a pass.
+			if !strings.Contains(out, "WAIVED") || !strings.Contains(out, "LOGS.RETENTION.MINIMUM [medium] DebugLogs") {
+				t.Errorf("waived finding not listed:\n%s", out)
+			}
 			if got := strings.Contains(out, "\x1b["); got != tt.wantColor {
 				t.Errorf("colour codes present = %v, want %v", got, tt.wantColor)
 			}
@@ -70,7 +75,7 @@ func TestTextOrder(t *testing.T) {
 		}
 		prevLine = line
 	}
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "Summary: 4 templates (2 with errors), 6 resources, 5 requirements: 1 pass, 3 fail, 2 indeterminate, 1 error; 3 diagnostics, 1 file skipped") {
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "Summary: 4 templates (2 with errors), 6 resources, 5 requirements: 1 pass, 3 fail, 2 indeterminate, 1 error, 1 waived; 3 diagnostics, 1 file skipped") {
 		t.Errorf("summary line is %q", last)
 	}
 }
@@ -100,12 +105,12 @@ func TestTextSummaryWords(t *testing.T) {
 		check *Check
 		want  string
 	}{
-		{"nothing", &Check{}, "Summary: 0 templates, 0 resources, 0 requirements: 0 pass, 0 fail, 0 indeterminate, 0 error; 0 diagnostics\n"},
+		{"nothing", &Check{}, "Summary: 0 templates, 0 resources, 0 requirements: 0 pass, 0 fail, 0 indeterminate, 0 error, 0 waived; 0 diagnostics\n"},
 		{"singular", &Check{
 			Templates:      []TemplateResult{{File: "a.yaml", Resources: 1, Diagnostics: []qualstate.Diagnostic{{Severity: qualstate.SeverityNote, Message: "n"}}}},
 			Skipped:        []Skipped{{File: "b", Reason: "r"}},
 			RequirementSet: &qualstate.RequirementSet{Requirements: []*qualstate.Requirement{{ID: "R"}}},
-		}, "a.yaml: note: n\nSummary: 1 template, 1 resource, 1 requirement: 0 pass, 0 fail, 0 indeterminate, 0 error; 1 diagnostic, 1 file skipped\n"},
+		}, "a.yaml: note: n\nSummary: 1 template, 1 resource, 1 requirement: 0 pass, 0 fail, 0 indeterminate, 0 error, 0 waived; 1 diagnostic, 1 file skipped\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
