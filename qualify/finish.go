@@ -52,9 +52,11 @@ func (r *runner) finish(ctx context.Context) error {
 		reason = append(reason, r.stopReason)
 	}
 	switch result {
-	case qualstate.ResultPass:
+	case qualstate.ResultPass, qualstate.ResultWaived:
 		if r.stopReason != "" {
 			status, result = qualstate.RunFailed, qualstate.ResultFail
+		} else if n := counts[qualstate.ResultWaived]; n > 0 {
+			reason = append(reason, fmt.Sprintf("%d failed checks waived", n))
 		}
 	case qualstate.ResultIndeterminate:
 		status = qualstate.RunFailed

@@ -56,6 +56,9 @@ type Options struct {
 	// Heartbeat is how often a running run records that its process is
 	// alive.
 	Heartbeat time.Duration
+	// Waivers are the approved waivers; a failed check one covers, and in
+	// force when the check is recorded, is recorded as waived.
+	Waivers []qualstate.Waiver
 }
 
 func (o *Options) defaults() {

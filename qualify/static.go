@@ -63,6 +63,7 @@ func (r *runner) static(ctx context.Context) error {
 	for _, f := range Static(tpl, r.opts.Engine) {
 		cases = append(cases, findingCase(f, "the check holds on the template", r.run.TemplateEvidence))
 	}
+	r.waive(cases)
 	if err := r.rec.add(ctx, cases...); err != nil {
 		return end("", err)
 	}
@@ -88,5 +89,22 @@ func findingCase(f qualstate.Finding, expected string, evidence ...string) quals
 		Controls: f.Controls, ResourceType: f.ResourceType, LogicalID: f.LogicalID, PhysicalID: f.PhysicalID,
 		Description: f.Title, Expected: expected, Actual: string(f.Result) + ": " + f.Reason,
 		Result: f.Result, Reason: f.Reason, Loc: f.Loc, Evidence: ev,
+	}
+}
+
+// waive records as waived each failed check that an approved waiver in
+// force now covers: the failure stays visible in Actual, the waiver is
+// named with its expiry.
+func (r *runner) waive(cases []qualstate.TestCase) {
+	now := r.opts.Clock()
+	t := qualstate.WaiverTarget{TemplateFile: r.run.TemplateFile, TemplateDigest: r.run.TemplateDigest, Stack: r.run.StackName}
+	for i := range cases {
+		c := &cases[i]
+		if c.Kind != qualstate.CaseCheck || c.Result != qualstate.ResultFail {
+			continue
+		}
+		if w := qualstate.FindWaiver(r.opts.Waivers, now, t, c.RequirementID, c.LogicalID); w != nil {
+			c.Result, c.Waiver, c.Reason = qualstate.ResultWaived, w.Ref(), w.Explain(c.Reason)
+		}
 	}
 }
