@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"qualstate/cfn"
 	"qualstate/policy"
 	"qualstate/report"
+	"qualstate/sign"
 )
 
 // checkFlags are the options of `qualstate check`.
@@ -28,6 +31,7 @@ type checkFlags struct {
 	failOn        string
 	verbose       bool
 	jobs          int
+	home          string
 }
 
 func newCheckCommand() *cobra.Command {
@@ -60,6 +64,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.`,
 	fl.StringVar(&f.failOn, "fail-on", "fail", "lowest result that makes the exit code 1: fail or indeterminate")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list passing findings too (text format)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 0, "files checked in parallel (default: number of CPUs)")
+	fl.StringVar(&f.home, "home", "", "records whose approved waivers apply (default $QUALSTATE_HOME or ~/.qualstate, when it exists)")
 	return cmd
 }
 
@@ -116,6 +121,11 @@ func runCheck(cmd *cobra.Command, args []string, f checkFlags) error {
 	if err != nil {
 		return err
 	}
+	waivers, err := checkWaivers(cmd, f.home)
+	if err != nil {
+		return err
+	}
+	waive(findings, templates, waivers, time.Now())
 	check := &report.Check{
 		Tool:           report.Tool{Name: "qualstate", Version: toolVersion(), InformationURI: informationURI},
 		RequirementSet: set,
@@ -132,6 +142,50 @@ func runCheck(cmd *cobra.Command, args []string, f checkFlags) error {
 		return qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{}, "writing report: %w", err)
 	}
 	return checkOutcome(check)
+}
+
+// checkWaivers returns the waivers in force in the home's records; none
+// when the home has no records, so a check in CI needs no database.
+func checkWaivers(cmd *cobra.Command, homeFlag string) ([]qualstate.Waiver, error) {
+	home, err := homeDir(homeFlag)
+	if err != nil {
+		return nil, nil
+	}
+	if _, err := os.Stat(filepath.Join(home, storeFile)); err != nil {
+		if homeFlag != "" {
+			return nil, qualstate.Errorf(qualstate.ErrInvalidInput, qualstate.Location{}, "--home %s: no records there: %w", homeFlag, err)
+		}
+		return nil, nil
+	}
+	store, err := openStore(home)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	key, err := qualstate.LoadKey(filepath.Join(home, keyFile))
+	if errors.Is(err, qualstate.ErrNoKey) {
+		return nil, nil // nothing was ever signed, so no waiver is in force
+	}
+	if err != nil {
+		return nil, qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{}, "%w", err)
+	}
+	return sign.New(store, key, time.Now).ActiveWaivers(cmd.Context())
+}
+
+// waive marks failed findings covered by a waiver in force as waived.
+func waive(findings []qualstate.Finding, templates []report.TemplateResult, ws []qualstate.Waiver, now time.Time) {
+	if len(ws) == 0 {
+		return
+	}
+	digests := map[string]string{}
+	for _, t := range templates {
+		digests[t.File] = t.Digest
+	}
+	for i := range findings {
+		f := findings[i : i+1]
+		t := qualstate.WaiverTarget{TemplateFile: f[0].Loc.File, TemplateDigest: digests[f[0].Loc.File]}
+		qualstate.ApplyWaivers(f, ws, now, t)
+	}
 }
 
 // informationURI is where the tool's documentation lives, for SARIF.

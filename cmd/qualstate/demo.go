@@ -73,7 +73,7 @@ func runDemo(cmd *cobra.Command, out, challenge string) error {
 	set := engine.Set()
 	fmt.Fprintf(stdout, "qualstate demo: qualifying %s against %s %s (%d requirements) in the embedded sandbox\n\n",
 		file, set.Name, set.Version, len(set.Requirements))
-	return qualifyIn(cmd, home, targetFlags{env: "sandbox"}, qualify.Options{
+	return qualifyIn(cmd, home, targetFlags{env: "sandbox"}, authFlags{}, qualify.Options{
 		Engine: engine, TemplateFile: file, TemplateBody: body, Parameters: params,
 		Challenge: qualstate.ChallengeLevel(challenge),
 		// The sandbox applies a change before it answers, so a violation
@@ -104,8 +104,13 @@ func demoReports(cmd *cobra.Command, store qualstate.Store, run *qualstate.Run, 
 	for _, p := range paths {
 		fmt.Fprintf(stdout, "  %s\n", p)
 	}
-	fmt.Fprintf(stdout, "\nnext:\n  qualstate runs show %s --home %s\n  qualstate runs export %s --home %s\n",
-		run.ID, home, run.ID, home)
+	n, err := store.AuditSize(cmd.Context())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\naudit trail: %d events, sealed under a signed checkpoint when the demo ends\n", n)
+	fmt.Fprintf(stdout, "\nnext:\n  qualstate runs show %s --home %s\n  qualstate runs export %s --home %s\n  qualstate audit verify --home %s\n",
+		run.ID, home, run.ID, home, home)
 	return nil
 }
 

@@ -22,6 +22,17 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	// No test reads or writes the records of whoever runs the tests.
+	if os.Getenv(homeEnv) == "" {
+		dir, err := os.MkdirTemp("", "qualstate-test-home-")
+		if err != nil {
+			panic(err)
+		}
+		os.Setenv(homeEnv, dir)
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}
 	os.Exit(m.Run())
 }
 

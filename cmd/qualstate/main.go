@@ -23,6 +23,7 @@ const (
 	exitFindings    = 1 // requirement failures at or above --fail-on
 	exitInput       = 2 // usage or input error
 	exitEnvironment = 3 // cloud, database, network
+	exitDenied      = 4 // refused: permission, sign-in, separation of duties
 )
 
 func main() {
@@ -83,8 +84,10 @@ func exitCode(err error) int {
 		return exitInput
 	}
 	switch qualstate.CodeOf(err) {
-	case qualstate.ErrInvalidInput, qualstate.ErrNotFound:
+	case qualstate.ErrInvalidInput, qualstate.ErrNotFound, qualstate.ErrConflict:
 		return exitInput
+	case qualstate.ErrDenied:
+		return exitDenied
 	case qualstate.ErrEnvironment:
 		return exitEnvironment
 	}
@@ -116,6 +119,8 @@ func newRootCommand() *cobra.Command {
 		profileFile = f
 		return pprof.StartCPUProfile(f)
 	}
-	root.AddCommand(newCheckCommand(), newQualifyCommand(), newRunsCommand(), newRequirementsCommand(), newSandboxCommand(), newDemoCommand(), newVersionCommand())
+	root.AddCommand(newCheckCommand(), newQualifyCommand(), newRunsCommand(), newRequirementsCommand(), newSandboxCommand(), newDemoCommand(), newVersionCommand(),
+		newReviewCommand(), newApproveCommand(), newRejectCommand(), newSignaturesCommand(), newCertificateCommand(),
+		newWaiverCommand(), newUserCommand(), newLoginCommand(), newLogoutCommand(), newAuditCommand(), newConfigCommand())
 	return root
 }

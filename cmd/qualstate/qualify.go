@@ -1,11 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"time"
 
@@ -28,6 +28,7 @@ type qualifyFlags struct {
 	reportDir     string
 	detect        time.Duration
 	target        targetFlags
+	auth          authFlags
 }
 
 func newQualifyCommand() *cobra.Command {
@@ -58,6 +59,7 @@ Exit codes: 0 the run passed, 1 it failed, 2 input error, 3 environment error.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runQualify(cmd, args[0], f) },
 	}
 	fl := cmd.Flags()
+	f.auth.register(fl)
 	fl.StringVar(&f.home, "home", "", "directory of the records and the sandbox's state (default $QUALSTATE_HOME or ~/.qualstate)")
 	fl.StringVarP(&f.requirements, "requirements", "r", builtinRequirements, `requirement set: "builtin", a YAML file or a directory`)
 	fl.StringArrayVarP(&f.parameters, "parameter", "p", nil, "template parameter value `KEY=VALUE` (repeatable)")
@@ -97,7 +99,7 @@ func runQualify(cmd *cobra.Command, file string, f qualifyFlags) error {
 	if err != nil {
 		return err
 	}
-	return qualifyIn(cmd, home, f.target, qualify.Options{
+	return qualifyIn(cmd, home, f.target, f.auth, qualify.Options{
 		Engine: engine, TemplateFile: file, TemplateBody: body, Parameters: params,
 		StackName: f.stackName, Challenge: level, Keep: f.keep, DetectTimeout: f.detect,
 	}, func(store qualstate.Store, run *qualstate.Run, err error) error {
@@ -106,30 +108,66 @@ func runQualify(cmd *cobra.Command, file string, f qualifyFlags) error {
 }
 
 // qualifyIn opens the records and the TEST environment of a home, starts a
-// qualification with opts (the store, cloud, progress, executor and tool
-// filled in here) and hands its outcome to done while the records are
-// open. done is not called when no run could be recorded.
-func qualifyIn(cmd *cobra.Command, home string, target targetFlags, opts qualify.Options,
+// qualification with opts (the store, cloud, progress, executor, waivers
+// and tool filled in here) and hands its outcome to done while the records
+// are open. done is not called when no run could be recorded. Once the
+// home has qualstate users, only a signed-in engineer may qualify, and the
+// run records the user as its executor.
+func qualifyIn(cmd *cobra.Command, home string, target targetFlags, auth authFlags, opts qualify.Options,
 	done func(store qualstate.Store, run *qualstate.Run, err error) error) error {
-	store, err := openStore(home)
+	return withRecords(cmd, home, func(r *records) error {
+		ctx, err := runActor(cmd, r, auth)
+		if err != nil {
+			return err
+		}
+		waivers, err := r.sign.ActiveWaivers(ctx)
+		if err != nil {
+			return err
+		}
+		tgt, err := openTarget(ctx, home, target)
+		if err != nil {
+			return err
+		}
+		defer tgt.close()
+		progress := newRunProgress(cmd.ErrOrStderr())
+		opts.Store, opts.Cloud, opts.Progress, opts.Waivers = r.store, tgt.cloud, progress, waivers
+		opts.Executor, opts.Tool = qualstate.ActorOf(ctx), toolVersion()
+		run, err := qualify.Start(ctx, opts)
+		progress.finish()
+		if run == nil {
+			return err
+		}
+		return done(r.store, run, err)
+	})
+}
+
+// runActor decides who executes a run: where qualstate has users, a
+// signed-in engineer; else the operating-system account. The context it
+// returns records changes as theirs.
+func runActor(cmd *cobra.Command, r *records, auth authFlags) (context.Context, error) {
+	ctx := cmd.Context()
+	users, err := hasUsers(ctx, r.store)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
-	tgt, err := openTarget(cmd.Context(), home, target)
+	if !users {
+		if id := cmp.Or(auth.user, os.Getenv(userEnv)); id != "" {
+			return nil, qualstate.Errorf(qualstate.ErrDenied, qualstate.Location{},
+				"user %s: no qualstate user exists yet (add the first, an admin, with `qualstate user add`)", id)
+		}
+		return qualstate.WithActor(ctx, osActor()), nil
+	}
+	a, err := r.requireActor(cmd, auth)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tgt.close()
-	progress := newRunProgress(cmd.ErrOrStderr())
-	opts.Store, opts.Cloud, opts.Progress = store, tgt.cloud, progress
-	opts.Executor, opts.Tool = executor(), toolVersion()
-	run, err := qualify.Start(cmd.Context(), opts)
-	progress.finish()
-	if run == nil {
-		return err
+	// A one-off session ends with the command; the run does not need it.
+	a.end(ctx, r)
+	if !a.id.User.Has(qualstate.RoleEngineer) {
+		return nil, qualstate.Errorf(qualstate.ErrDenied, qualstate.Location{},
+			"%s (%s) does not hold the engineer role, which executing a qualification needs", a.id.User.Name, a.id.User.ID)
 	}
-	return done(store, run, err)
+	return a.ctx(ctx), nil
 }
 
 // requirementEngine loads and compiles a requirement set.
@@ -168,18 +206,6 @@ func concludeRun(cmd *cobra.Command, store qualstate.Store, run *qualstate.Run, 
 		return &findingsError{summary: fmt.Sprintf("run %s %s", run.ID, run.Status)}
 	}
 	return nil
-}
-
-// executor names who runs the command: the operating-system user, until
-// qualstate has users of its own.
-func executor() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		if u.Name != "" && u.Name != u.Username {
-			return u.Name + " (" + u.Username + ")"
-		}
-		return u.Username
-	}
-	return os.Getenv("USER")
 }
 
 // writeReports writes the HTML and PDF reports of a run into dir.

@@ -220,6 +220,7 @@ type resumeFlags struct {
 	parameterFile string
 	reportDir     string
 	target        targetFlags
+	auth          authFlags
 }
 
 func newRunsResumeCommand(home *string) *cobra.Command {
@@ -233,24 +234,33 @@ func newRunsResumeCommand(home *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withStore(home, func(store qualstate.Store, dir string) error {
-				run, err := store.Run(cmd.Context(), args[0])
+			return withRecords(cmd, *home, func(r *records) error {
+				ctx, err := runActor(cmd, r, f.auth)
 				if err != nil {
 					return err
 				}
-				engine, err := resumeEngine(cmd.Context(), store, run, f.requirements)
+				store := r.store
+				run, err := store.Run(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				tgt, err := openTarget(cmd.Context(), dir, environmentOf(run, f.target))
+				engine, err := resumeEngine(ctx, store, run, f.requirements)
+				if err != nil {
+					return err
+				}
+				waivers, err := r.sign.ActiveWaivers(ctx)
+				if err != nil {
+					return err
+				}
+				tgt, err := openTarget(ctx, r.home, environmentOf(run, f.target))
 				if err != nil {
 					return err
 				}
 				defer tgt.close()
 				progress := newRunProgress(cmd.ErrOrStderr())
-				resumed, err := qualify.Resume(cmd.Context(), run.ID, qualify.Options{
-					Store: store, Cloud: tgt.cloud, Engine: engine, Parameters: params,
-					Executor: executor(), Tool: toolVersion(), Progress: progress,
+				resumed, err := qualify.Resume(ctx, run.ID, qualify.Options{
+					Store: store, Cloud: tgt.cloud, Engine: engine, Parameters: params, Waivers: waivers,
+					Executor: qualstate.ActorOf(ctx), Tool: toolVersion(), Progress: progress,
 				})
 				progress.finish()
 				if resumed == nil || resumed.Status == qualstate.RunRunning && err != nil && resumed.Attempt == run.Attempt {
@@ -266,6 +276,7 @@ func newRunsResumeCommand(home *string) *cobra.Command {
 	fl.StringVar(&f.parameterFile, "parameter-file", "", "parameter values in CloudFormation's JSON format")
 	fl.StringVar(&f.reportDir, "report-dir", "", "also write the report (HTML and PDF) to this directory")
 	f.target.register(fl)
+	f.auth.register(fl)
 	return cmd
 }
 
@@ -285,23 +296,28 @@ func resumeEngine(ctx context.Context, store qualstate.Store, run *qualstate.Run
 func newRunsAbandonCommand(home *string) *cobra.Command {
 	var reason string
 	var target targetFlags
+	var auth authFlags
 	cmd := &cobra.Command{
 		Use:   "abandon RUN",
 		Short: "Give up an interrupted or aborted run: delete its stack and record it as abandoned",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(home, func(store qualstate.Store, dir string) error {
-				run, err := store.Run(cmd.Context(), args[0])
+			return withRecords(cmd, *home, func(r *records) error {
+				ctx, err := runActor(cmd, r, auth)
 				if err != nil {
 					return err
 				}
-				tgt, err := openTarget(cmd.Context(), dir, environmentOf(run, target))
+				run, err := r.store.Run(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				tgt, err := openTarget(ctx, r.home, environmentOf(run, target))
 				if err != nil {
 					return err
 				}
 				defer tgt.close()
 				progress := newRunProgress(cmd.ErrOrStderr())
-				abandoned, err := qualify.Abandon(cmd.Context(), store, tgt.cloud, run.ID, reason, progress)
+				abandoned, err := qualify.Abandon(qualstate.WithReason(ctx, reason), r.store, tgt.cloud, run.ID, reason, progress)
 				progress.finish()
 				if err != nil {
 					return err
@@ -313,6 +329,7 @@ func newRunsAbandonCommand(home *string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the run is abandoned (recorded)")
 	target.register(cmd.Flags())
+	auth.register(cmd.Flags())
 	return cmd
 }
 
@@ -347,7 +364,7 @@ func printRunSummary(w io.Writer, q *report.Qualification) {
 	latest := qualify.LatestAttempts(q.TestCases)
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stage\tpass\tfail\tindeterminate\terror\t")
+	fmt.Fprintln(tw, "stage\tpass\twaived\tfail\tindeterminate\terror\t")
 	for _, stage := range []qualstate.Stage{qualstate.StageStatic, qualstate.StageIQ, qualstate.StageOQ} {
 		counts := map[qualstate.Result]int{}
 		for _, c := range q.TestCases {
@@ -355,7 +372,7 @@ func printRunSummary(w io.Writer, q *report.Qualification) {
 				counts[c.Result]++
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", stage, counts[qualstate.ResultPass], counts[qualstate.ResultFail],
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", stage, counts[qualstate.ResultPass], counts[qualstate.ResultWaived], counts[qualstate.ResultFail],
 			counts[qualstate.ResultIndeterminate], counts[qualstate.ResultError])
 	}
 	tw.Flush()
