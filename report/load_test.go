@@ -171,11 +171,19 @@ func TestLoadQualificationReview(t *testing.T) {
 	})
 	t.Run("certificate not stored", func(t *testing.T) {
 		// A review naming a certificate that is not stored is an error,
-		// never a report without it.
+		// never a report without it. The store refuses to change a decided
+		// review, so the bogus one is the first of another store's run.
+		other, _ := storeFixture(t)
 		bogus := qualstate.Review{RunID: id, State: qualstate.ReviewApproved, RecordDigest: digest, Updated: approved.Add(time.Minute),
 			CertificateDigest: strings.Repeat("0", 64)}
-		sign(t, "sig-0003", "jweiss", "Jürgen Weiß", qualstate.MeaningApproved, approved.Add(time.Minute), bogus)
-		if _, err := LoadQualification(ctx, store, id, Tool{}); qualstate.CodeOf(err) != qualstate.ErrNotFound {
+		sig := qualstate.Signature{ID: "sig-0003", Subject: "run/" + id, RecordDigest: digest, SignerID: "jweiss", SignerName: "Jürgen Weiß",
+			Meaning: qualstate.MeaningApproved, Time: approved.Add(time.Minute), Key: key.ID()}
+		sig.Value = key.SignBase64(sig.Message())
+		rec := []qualstate.SignedRecord{{Subject: sig.Subject, Data: frozen}}
+		if err := other.Sign(ctx, sig, qualstate.SignedChange{Records: rec, Review: &bogus}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadQualification(ctx, other, id, Tool{}); qualstate.CodeOf(err) != qualstate.ErrNotFound {
 			t.Errorf("error %v, want not-found for the missing certificate", err)
 		}
 	})

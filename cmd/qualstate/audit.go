@@ -183,7 +183,7 @@ any record changed outside qualstate, is reported; exit code 1.`,
 // every waiver, returning the problems and how many signatures verified.
 func verifyAllSignatures(cmd *cobra.Command, store qualstate.Store, key *qualstate.InstanceKey) ([]string, int) {
 	ctx := cmd.Context()
-	svc := sign.New(store, key, time.Now)
+	svc := sign.New(store, key, clock)
 	var problems []string
 	n := 0
 	runs, err := store.Runs(ctx, qualstate.RunFilter{})

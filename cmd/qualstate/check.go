@@ -125,7 +125,7 @@ func runCheck(cmd *cobra.Command, args []string, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	waive(findings, templates, waivers, time.Now())
+	waive(findings, templates, waivers, clock())
 	check := &report.Check{
 		Tool:           report.Tool{Name: "qualstate", Version: toolVersion(), InformationURI: informationURI},
 		RequirementSet: set,
@@ -169,7 +169,7 @@ func checkWaivers(cmd *cobra.Command, homeFlag string) ([]qualstate.Waiver, erro
 	if err != nil {
 		return nil, qualstate.Errorf(qualstate.ErrEnvironment, qualstate.Location{}, "%w", err)
 	}
-	return sign.New(store, key, time.Now).ActiveWaivers(cmd.Context())
+	return sign.New(store, key, clock).ActiveWaivers(cmd.Context())
 }
 
 // waive marks failed findings covered by a waiver in force as waived.

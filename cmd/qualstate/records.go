@@ -36,6 +36,10 @@ const (
 	promptAgain = "Repeat password: " // asked on a terminal to catch typing mistakes
 )
 
+// clock is the time the records, signatures and waivers are judged at;
+// tests move it to see a waiver expire without waiting for it.
+var clock = time.Now
+
 // records is a home's record store with its audit trail and its signing
 // service, open for one command.
 type records struct {
@@ -76,7 +80,7 @@ func openRecords(ctx context.Context, home string) (*records, error) {
 	r := &records{
 		home: home, store: store, key: key,
 		log:  ledger.Open(store, key, ledger.Options{Witness: filepath.Join(home, witnessFile)}),
-		sign: sign.New(store, key, time.Now),
+		sign: sign.New(store, key, clock),
 	}
 	sealCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.stopSealing = cancel

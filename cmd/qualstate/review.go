@@ -182,7 +182,7 @@ signature. Exit code 1 when any check fails.`,
 				if err != nil {
 					return err
 				}
-				svc := sign.New(store, key, time.Now)
+				svc := sign.New(store, key, clock)
 				review, err := svc.ReviewOf(cmd.Context(), q.Run)
 				if err != nil {
 					return err
@@ -301,7 +301,7 @@ func newCertificateCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				cert, err := sign.New(store, key, time.Now).Certificate(cmd.Context(), run.ID)
+				cert, err := sign.New(store, key, clock).Certificate(cmd.Context(), run.ID)
 				if err != nil {
 					return err
 				}

@@ -153,7 +153,7 @@ func newUserListCommand(f *userFlags) *cobra.Command {
 					if u.Disabled {
 						state = "disabled"
 					}
-					if c, err := store.Credential(cmd.Context(), u.ID); err == nil && c.LockedUntil.After(time.Now()) {
+					if c, err := store.Credential(cmd.Context(), u.ID); err == nil && c.LockedUntil.After(clock()) {
 						state += ", locked until " + c.LockedUntil.UTC().Format(time.RFC3339)
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Name, roleList(u.Roles), state, u.Created.UTC().Format("2006-01-02 15:04"))

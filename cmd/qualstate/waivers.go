@@ -62,7 +62,7 @@ func newWaiverRequestCommand(f *signFlags) *cobra.Command {
 		Short: "Request a waiver (signed by you as its author)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			exp, err := parseExpiry(expires, time.Now())
+			exp, err := parseExpiry(expires, clock())
 			if err != nil {
 				return err
 			}
@@ -163,7 +163,7 @@ func newWaiverListCommand(f *signFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				now := time.Now()
+				now := clock()
 				var shown []qualstate.Waiver
 				for _, w := range ws {
 					if all || w.State(now) == string(qualstate.WaiverApproved) || w.Status == qualstate.WaiverRequested {
@@ -195,7 +195,7 @@ func newWaiverShowCommand(f *signFlags) *cobra.Command {
 					return err
 				}
 				out := cmd.OutOrStdout()
-				now := time.Now()
+				now := clock()
 				fmt.Fprintf(out, "waiver %s: %s\n  requirement    %s\n  scope          %s\n  expires        %s\n  justification  %s\n  risk           %s\n  requested by   %s at %s\n",
 					w.ID, w.State(now), w.RequirementID, w.Scope, w.Expires.UTC().Format(time.RFC3339), w.Justification,
 					w.RiskAssessment, w.RequestedBy, w.Requested.UTC().Format(time.RFC3339))
