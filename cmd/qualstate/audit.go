@@ -152,7 +152,7 @@ any record changed outside qualstate, is reported; exit code 1.`,
 						return err
 					}
 				} else {
-					fmt.Fprintf(out, "%d events, %d sealed under %d signed checkpoints; %d records; %d signatures (%s)\n",
+					fmt.Fprintf(out, "%d events, %d sealed under %d signed checkpoint(s); %d records; %d signatures (%s)\n",
 						rep.Events, rep.Sealed, rep.Checkpoints, rep.Records, signed, time.Since(started).Round(time.Millisecond))
 					if rep.Unsealed > 0 {
 						fmt.Fprintf(out, "%d events recorded since the last checkpoint (sealed by the next command)\n", rep.Unsealed)
