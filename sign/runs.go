@@ -102,11 +102,7 @@ func (s *Service) ReviewRun(ctx context.Context, id *Identity, c Components, run
 	if err != nil {
 		return nil, err
 	}
-	pol, err := s.Policy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sg, err := s.signer(ctx, id, c, pol)
+	sg, err := s.signer(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}
@@ -157,11 +153,7 @@ func (s *Service) RejectRun(ctx context.Context, id *Identity, c Components, run
 	if err != nil {
 		return nil, err
 	}
-	pol, err := s.Policy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sg, err := s.signer(ctx, id, c, pol)
+	sg, err := s.signer(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +194,7 @@ func (s *Service) ApproveRun(ctx context.Context, id *Identity, c Components, ru
 	if err != nil {
 		return nil, nil, err
 	}
-	pol, err := s.Policy(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	sg, err := s.signer(ctx, id, c, pol)
+	sg, err := s.signer(ctx, id, c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -234,7 +222,7 @@ func (s *Service) ApproveRun(ctx context.Context, id *Identity, c Components, ru
 	if err != nil {
 		return nil, nil, err
 	}
-	if pol.DistinctApprover && slices.ContainsFunc(sigs, func(x qualstate.Signature) bool {
+	if sg.policy.DistinctApprover && slices.ContainsFunc(sigs, func(x qualstate.Signature) bool {
 		return x.SignerID == sg.user.ID && x.Meaning == qualstate.MeaningReviewed
 	}) {
 		return nil, nil, denied("%s reviewed run %s, so someone else must approve it (setting %s is on)", sg.user.ID, r.ID, KeyDistinctApprover)

@@ -21,22 +21,26 @@ type Components struct {
 type signer struct {
 	user    *qualstate.User
 	session *qualstate.Session // nil when signing without one
+	policy  Policy             // the settings in force when signing
 }
 
 // signer checks the signing components of the identity (nil: no session,
 // the components alone identify the signer). Wrong components count as
 // failed authentications. A user whose password an administrator set or
 // that has expired cannot sign.
-func (s *Service) signer(ctx context.Context, id *Identity, c Components, pol Policy) (*signer, error) {
+func (s *Service) signer(ctx context.Context, id *Identity, c Components) (*signer, error) {
 	if c.Password == "" {
 		return nil, denied("a signature needs your password")
+	}
+	pol, err := s.Policy(ctx)
+	if err != nil {
+		return nil, err
 	}
 	c.UserID = normID(c.UserID)
 	var (
 		u    *qualstate.User
 		cred *qualstate.Credential
 		sess *qualstate.Session
-		err  error
 	)
 	if id == nil || id.Session == nil {
 		if c.UserID == "" {
@@ -79,7 +83,7 @@ func (s *Service) signer(ctx context.Context, id *Identity, c Components, pol Po
 	if expired(cred, pol, now) {
 		return nil, denied("%s cannot sign: the password expired on %s; change it first", u.ID, formatTime(cred.Changed.Add(pol.PasswordMaxAge)))
 	}
-	return &signer{user: u, session: sess}, nil
+	return &signer{user: u, session: sess, policy: pol}, nil
 }
 
 // signature makes the signer's signature of a meaning about the record

@@ -67,11 +67,7 @@ func (s *Service) RequestWaiver(ctx context.Context, id *Identity, c Components,
 	if err := w.Scope.Validate(); err != nil {
 		return nil, invalid("%w", err)
 	}
-	pol, err := s.Policy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sg, err := s.signer(ctx, id, c, pol)
+	sg, err := s.signer(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +154,7 @@ func (s *Service) decide(ctx context.Context, id *Identity, c Components, waiver
 	if err != nil {
 		return nil, err
 	}
-	pol, err := s.Policy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sg, err := s.signer(ctx, id, c, pol)
+	sg, err := s.signer(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}

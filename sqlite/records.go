@@ -3,9 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,7 +143,7 @@ func (s *Store) PutEvidence(ctx context.Context, runID, digest string, blob []by
 	if runID == "" {
 		return invalid("store evidence %s: no run id given", digest)
 	}
-	if got := sha256Hex(blob); got != digest {
+	if got := qualstate.Digest(blob); got != digest {
 		return invalid("store evidence %s for run %s: %w (its SHA-256 is %s)", digest, runID, qualstate.ErrDigestMismatch, got)
 	}
 	return s.write(ctx, fmt.Sprintf("store evidence %s for run %s", digest, runID), func(tx *sql.Tx) error {
@@ -184,7 +182,7 @@ func (s *Store) Evidence(ctx context.Context, digest string) ([]byte, error) {
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
-	if sha256Hex(blob) != digest {
+	if qualstate.Digest(blob) != digest {
 		return nil, s.fail(op, fmt.Errorf("the stored blob was altered: %w", qualstate.ErrDigestMismatch))
 	}
 	return blob, nil
@@ -348,26 +346,5 @@ func (s *Store) runDocs(ctx context.Context, op, runID, query string) ([][]byte,
 		}
 		return nil, s.fail(op, err)
 	}
-	rows, err := s.db.QueryContext(ctx, query, runID)
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	docs := [][]byte{}
-	for rows.Next() {
-		var doc []byte
-		if err := rows.Scan(&doc); err != nil {
-			return nil, s.fail(op, err)
-		}
-		docs = append(docs, doc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail(op, err)
-	}
-	return docs, nil
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return s.docs(ctx, op, query, runID)
 }

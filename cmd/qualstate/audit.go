@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -257,7 +258,7 @@ func newAuditProveCommand(home *string) *cobra.Command {
 					return err
 				}
 				if err := ledger.VerifyInclusion(ledger.VerifierKey(r.key), proof); err != nil {
-					return &findingsError{summary: err.Error()}
+					return notVerified(cmd.ErrOrStderr(), err)
 				}
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -283,7 +284,7 @@ func newAuditConsistencyCommand(home *string) *cobra.Command {
 					err = ledger.VerifyConsistency(ledger.VerifierKey(r.key), proof)
 				}
 				if err != nil {
-					return &findingsError{summary: err.Error()}
+					return notVerified(cmd.ErrOrStderr(), err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "consistent: the trail today extends the checkpoint in %s\n", args[0])
 				return nil
@@ -304,4 +305,11 @@ func newAuditKeyCommand(home *string) *cobra.Command {
 			})
 		},
 	}
+}
+
+// notVerified reports what did not verify and ends the command with exit
+// code 1: the command ran, and its answer is no.
+func notVerified(w io.Writer, err error) error {
+	fmt.Fprintf(w, "NOT VERIFIED: %v\n", err)
+	return &findingsError{summary: err.Error()}
 }

@@ -48,8 +48,9 @@ type records struct {
 	key   *qualstate.InstanceKey
 	log   *ledger.Log
 	sign  *sign.Service
-	// stopSealing ends the background sealing of a long command.
-	stopSealing context.CancelFunc
+	// stopSealing ends the background sealing of a long command and
+	// waits for it.
+	stopSealing func()
 	// input is the command's one reader of passwords, so that lines of
 	// standard input are read in order by whoever asks.
 	input *passwordInput
@@ -83,8 +84,14 @@ func openRecords(ctx context.Context, home string) (*records, error) {
 		sign: sign.New(store, key, clock),
 	}
 	sealCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r.stopSealing = cancel
-	go r.log.Run(sealCtx, sealEvery)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.log.Run(sealCtx, sealEvery)
+	}()
+	// Waiting for the loop to end keeps a seal in progress from meeting
+	// the store closed under it.
+	r.stopSealing = func() { cancel(); <-done }
 	return r, nil
 }
 

@@ -33,9 +33,9 @@ func (f *signFlags) register(cmd *cobra.Command, commentFlag, commentHelp string
 	f.auth.register(fl)
 }
 
-// withSigner opens the records, establishes the signed-in user and loads
-// the run for a signature on it.
-func withSigner(cmd *cobra.Command, f *signFlags, runID string, fn func(r *records, a *actor, q *report.Qualification) error) error {
+// withSigner opens the records, establishes the signed-in user, loads the
+// run and asks for the signature's components.
+func withSigner(cmd *cobra.Command, f *signFlags, runID string, fn func(r *records, a *actor, c sign.Components, q *report.Qualification) error) error {
 	return withRecords(cmd, f.home, func(r *records) error {
 		a, err := r.requireActor(cmd, f.auth)
 		if err != nil {
@@ -46,7 +46,11 @@ func withSigner(cmd *cobra.Command, f *signFlags, runID string, fn func(r *recor
 		if err != nil {
 			return err
 		}
-		return fn(r, a, q)
+		c, err := a.components()
+		if err != nil {
+			return err
+		}
+		return fn(r, a, c, q)
 	})
 }
 
@@ -66,12 +70,8 @@ Signing asks for your password (and, at the first signature of a session,
 your user id): 21 CFR 11.200.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withSigner(cmd, &f, args[0], func(r *records, a *actor, q *report.Qualification) error {
+			return withSigner(cmd, &f, args[0], func(r *records, a *actor, c sign.Components, q *report.Qualification) error {
 				record, err := report.QualificationRecord(q)
-				if err != nil {
-					return err
-				}
-				c, err := a.components()
 				if err != nil {
 					return err
 				}
@@ -101,11 +101,7 @@ approved; the approver is never the executor, and by default never a
 reviewer of the run (setting review.distinct-approver).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withSigner(cmd, &f, args[0], func(r *records, a *actor, q *report.Qualification) error {
-				c, err := a.components()
-				if err != nil {
-					return err
-				}
+			return withSigner(cmd, &f, args[0], func(r *records, a *actor, c sign.Components, q *report.Qualification) error {
 				sig, cert, err := r.sign.ApproveRun(a.ctx(cmd.Context()), a.id, c, q.Run, f.comment)
 				if err != nil {
 					return err
@@ -132,12 +128,8 @@ func newRejectCommand() *cobra.Command {
 			if f.comment == "" {
 				return usagef("--reason: say why the run is rejected")
 			}
-			return withSigner(cmd, &f, args[0], func(r *records, a *actor, q *report.Qualification) error {
+			return withSigner(cmd, &f, args[0], func(r *records, a *actor, c sign.Components, q *report.Qualification) error {
 				record, err := report.QualificationRecord(q)
-				if err != nil {
-					return err
-				}
-				c, err := a.components()
 				if err != nil {
 					return err
 				}
@@ -216,7 +208,7 @@ signature. Exit code 1 when any check fails.`,
 					}
 				}
 				if verr != nil {
-					return &findingsError{summary: verr.Error()}
+					return notVerified(cmd.ErrOrStderr(), verr)
 				}
 				return nil
 			})
@@ -335,7 +327,7 @@ home's instance key. Exit code 1 when it does not verify.`,
 			}
 			if err := cert.Verify(pub); err != nil {
 				if errors.Is(err, qualstate.ErrBadSignature) {
-					return &findingsError{summary: err.Error()}
+					return notVerified(cmd.ErrOrStderr(), err)
 				}
 				return qualstate.Errorf(qualstate.ErrInvalidInput, qualstate.Location{File: args[0]}, "%w", err)
 			}
