@@ -27,6 +27,9 @@ type Cloud interface {
 	Deploy(ctx context.Context, req DeployRequest) (*Stack, []Capture, error)
 	// DescribeStack returns the stack, or nil when it does not exist.
 	DescribeStack(ctx context.Context, name string) (*Stack, Capture, error)
+	// StackTemplate returns the template body the stack was last created
+	// or updated with, as submitted (GetTemplate, stage Original).
+	StackTemplate(ctx context.Context, name string) ([]byte, Capture, error)
 	// StackResources lists the stack's resources (every page).
 	StackResources(ctx context.Context, stack string) ([]StackResource, []Capture, error)
 	// GetResource reads a resource's live model through Cloud Control.

@@ -273,6 +273,11 @@ type Requirement struct {
 	Challenge []PatchOp `json:"challenge,omitempty"`
 	// Remediation is a JSON Patch that restores compliance.
 	Remediation []PatchOp `json:"remediation,omitempty"`
+	// RemediationMode says what continuous risk treatment does with the
+	// remediation when the check fails live: off (nothing), propose
+	// (record it for a person to apply; the default) or auto (apply it
+	// within the guard rails).
+	RemediationMode RemediationMode `json:"remediationMode,omitempty"`
 	// Tolerance describes accepted deviation before treatment, e.g. a grace
 	// period ("15m").
 	Tolerance string   `json:"tolerance,omitempty"`
@@ -288,6 +293,25 @@ func (r *Requirement) AppliesTo(resourceType string) bool {
 		}
 	}
 	return false
+}
+
+// RemediationMode is what risk treatment does with a remediation.
+type RemediationMode string
+
+// Remediation modes.
+const (
+	RemediationOff     RemediationMode = "off"
+	RemediationPropose RemediationMode = "propose"
+	RemediationAuto    RemediationMode = "auto"
+)
+
+// ParseRemediationMode reads a mode name.
+func ParseRemediationMode(s string) (RemediationMode, error) {
+	switch m := RemediationMode(s); m {
+	case RemediationOff, RemediationPropose, RemediationAuto:
+		return m, nil
+	}
+	return "", fmt.Errorf("remediation mode %q: want off, propose or auto", s)
 }
 
 // PatchOp is one RFC 6902 JSON Patch operation.

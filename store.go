@@ -21,6 +21,7 @@ type Store interface {
 	AuditStore
 	UserStore
 	SignatureStore
+	MonitorStore
 
 	// CreateRun records a new run; its ID must be unused.
 	CreateRun(ctx context.Context, run *Run) error

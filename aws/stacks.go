@@ -72,6 +72,21 @@ func (c *Client) settled(ctx context.Context, name string) (*cfntypes.Stack, err
 	}
 }
 
+// StackTemplate returns the template body the stack was last created or
+// updated with, as it was submitted.
+func (c *Client) StackTemplate(ctx context.Context, name string) ([]byte, qualstate.Capture, error) {
+	if err := c.ready(ctx); err != nil {
+		return nil, qualstate.Capture{}, err
+	}
+	out, capt, err := invoke(ctx, stackAction("GetTemplate", name, name, "TemplateStage=Original"), func(ctx context.Context) (*cloudformation.GetTemplateOutput, error) {
+		return c.cfn.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: sdkaws.String(name), TemplateStage: cfntypes.TemplateStageOriginal})
+	})
+	if err != nil {
+		return nil, qualstate.Capture{}, err
+	}
+	return []byte(sdkaws.ToString(out.TemplateBody)), capt, nil
+}
+
 // StackResources lists the stack's resources, every page.
 func (c *Client) StackResources(ctx context.Context, stack string) ([]qualstate.StackResource, []qualstate.Capture, error) {
 	if err := c.ready(ctx); err != nil {

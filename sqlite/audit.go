@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"qualstate"
@@ -342,7 +343,7 @@ func (s *Store) RecordDigests(ctx context.Context, fn func(subject, digest strin
 		// must not leave the pooled connection inside the transaction.
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 	}()
-	for _, dq := range digestQueries {
+	for _, dq := range slices.Concat(digestQueries, monitorDigestQueries) {
 		stop, err := scanDigests(ctx, conn, dq.query, dq.isDigest, fn)
 		if stop != nil {
 			return stop

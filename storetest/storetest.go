@@ -105,6 +105,15 @@ func Run(t *testing.T, open func(t *testing.T) (s qualstate.Store, reopen func(t
 		{"Users", testUsers},
 		{"Settings", testSettings},
 		{"Sign", testSign},
+		{"Instances", testInstances},
+		{"InstanceBaseline", testInstanceBaseline},
+		{"InstanceEvidence", testInstanceEvidence},
+		{"Deviations", testDeviations},
+		{"DeviationIDs", testDeviationIDs},
+		{"DeviationFilter", testDeviationFilter},
+		{"DeviationRace", testDeviationRace},
+		{"Evaluations", testEvaluations},
+		{"MonitorAudit", testMonitorAudit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
