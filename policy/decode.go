@@ -310,7 +310,7 @@ func (d *decoder) requirement(n *yaml.Node, index int) *qualstate.Requirement {
 		case "challenge":
 			req.Challenge = d.patch(f, label)
 		case "remediation":
-			req.Remediation = d.patch(f, label)
+			req.Remediation, req.RemediationMode = d.remediation(f, label)
 		case "tolerance":
 			if s, ok := d.text(f, label); ok && s != "" {
 				if dur, err := time.ParseDuration(s); err != nil || dur < 0 {

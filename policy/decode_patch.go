@@ -68,3 +68,58 @@ func (d *decoder) patch(f field, label string) []qualstate.PatchOp {
 	}
 	return out
 }
+
+// remediation reads a requirement's remediation: either a JSON Patch, which
+// continuous risk treatment proposes for a person to apply, or a mapping
+// {mode, patch} that also says what treatment does with it. A mode with no
+// patch can only be off: there is nothing to propose or apply.
+func (d *decoder) remediation(f field, label string) ([]qualstate.PatchOp, qualstate.RemediationMode) {
+	n := deref(f.n)
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return d.patch(f, label), qualstate.RemediationPropose
+	case yaml.MappingNode:
+	default:
+		d.errorf(n, label, "remediation is %s, not a list of JSON Patch operations or a mapping of mode and patch", describe(n))
+		return nil, ""
+	}
+	fields, _ := d.fields(n, label, "remediation")
+	var (
+		ops              []qualstate.PatchOp
+		mode             qualstate.RemediationMode
+		modeNode         *yaml.Node
+		hasPatch, modeOK bool
+	)
+	for _, rf := range fields {
+		switch rf.key {
+		case "mode":
+			modeNode = deref(rf.n)
+			s, ok := d.text(field{key: "remediation.mode", keyNode: rf.keyNode, n: rf.n}, label)
+			if !ok {
+				continue
+			}
+			m, err := qualstate.ParseRemediationMode(s)
+			if err != nil {
+				d.errorf(modeNode, label, "remediation mode %q is not off, propose or auto", s)
+				continue
+			}
+			mode, modeOK = m, true
+		case "patch":
+			hasPatch = true
+			ops = d.patch(field{key: "remediation.patch", keyNode: rf.keyNode, n: rf.n}, label)
+		default:
+			d.unknownField(rf, label, "remediation", "mode, patch")
+		}
+	}
+	switch {
+	case hasPatch && modeNode == nil:
+		return ops, qualstate.RemediationPropose
+	case hasPatch:
+		return ops, mode
+	case modeNode == nil:
+		d.errorf(n, label, "remediation has no patch; give one, or mode: off alone to say treatment never acts")
+	case modeOK && mode != qualstate.RemediationOff:
+		d.errorf(modeNode, label, "remediation mode %s needs a patch to apply; only mode off stands without one", mode)
+	}
+	return nil, mode
+}

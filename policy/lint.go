@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,14 +31,20 @@ const (
 	LintUnknownResourceType = "unknown-resource-type"
 	LintReadsNothing        = "check-reads-nothing"
 	LintMissingChallenge    = "missing-challenge"
+	LintUntestedRemediation = "untested-remediation"
+	LintAutoRemoves         = "auto-remediation-removes"
 )
 
 // Lint reports what is doubtful in a set without making it invalid: controls
 // of unknown frameworks or given twice, requirements tracing to no control,
 // requirements without both a passing and a failing example, high-risk
-// requirements without a challenge, resource types knownType does not know
-// (nil skips that), and checks that read nothing of the resource, whose
-// result cannot depend on it.
+// requirements without a challenge, remediations no failing properties
+// example proves, automatic remediations that remove or move a property,
+// resource types knownType does not know (nil skips that), and checks that
+// read nothing of the resource, whose result cannot depend on it.
+//
+// The risk of a requirement does not limit its remediation mode: turning a
+// protection back on automatically is most worth it where the risk is high.
 func Lint(set *qualstate.RequirementSet, knownType func(string) bool) []qualstate.Diagnostic {
 	var out []qualstate.Diagnostic
 	add := func(req *qualstate.Requirement, sev qualstate.Severity, code, format string, args ...any) {
@@ -74,6 +81,18 @@ func Lint(set *qualstate.RequirementSet, knownType func(string) bool) []qualstat
 		if req.Risk == qualstate.RiskHigh && len(req.Challenge) == 0 {
 			add(req, qualstate.SeverityWarning, LintMissingChallenge, "is high risk but has no challenge to prove its monitoring in operational qualification")
 		}
+		if len(req.Remediation) > 0 && !slices.ContainsFunc(req.Examples, func(ex qualstate.Example) bool {
+			return ex.Want == qualstate.ResultFail && ex.Properties != nil
+		}) {
+			add(req, qualstate.SeverityWarning, LintUntestedRemediation, "has a remediation but no failing properties example to prove it restores compliance")
+		}
+		if req.RemediationMode == qualstate.RemediationAuto {
+			for i, op := range req.Remediation {
+				if op.Op == "remove" || op.Op == "move" {
+					add(req, qualstate.SeverityWarning, LintAutoRemoves, "remediation is applied automatically but remediation[%d] %ss %s, which may discard configuration someone set on purpose; propose it instead", i, op.Op, removedPath(op))
+				}
+			}
+		}
 		if knownType != nil {
 			for _, t := range req.ResourceTypes {
 				if !strings.HasPrefix(t, "Custom::") && !knownType(t) {
@@ -92,6 +111,14 @@ func Lint(set *qualstate.RequirementSet, knownType func(string) bool) []qualstat
 	}
 	sort.SliceStable(out, func(i, j int) bool { return locLess(out[i].Loc, out[j].Loc) })
 	return out
+}
+
+// removedPath is the pointer an operation takes a value away from.
+func removedPath(op qualstate.PatchOp) string {
+	if op.Op == "move" {
+		return op.From
+	}
+	return op.Path
 }
 
 func frameworkList() string {

@@ -52,11 +52,7 @@ func protectedProperties(t *testing.T, typ string, challenge bool) []protected {
 	var out []protected
 	addAll := func(pointers []string, why string) {
 		for _, p := range pointers {
-			tokens, err := jsonpatch.ParsePointer(p)
-			if err != nil || len(tokens) < 2 || tokens[0] != "properties" {
-				t.Fatalf("%s: %s pointer %q is not under /properties", typ, why, p)
-			}
-			out = append(out, protected{tokens: tokens[1:], why: why, typ: typ})
+			out = append(out, protected{tokens: protectedTokens(t, typ, p), why: why, typ: typ})
 		}
 	}
 	addAll(s.CreateOnlyProperties(), "create-only")
@@ -65,6 +61,17 @@ func protectedProperties(t *testing.T, typ string, challenge bool) []protected {
 		addAll(s.WriteOnlyProperties(), "write-only")
 	}
 	return out
+}
+
+// protectedTokens turns a schema pointer below /properties into the tokens
+// of a patch path.
+func protectedTokens(t *testing.T, typ, pointer string) []string {
+	t.Helper()
+	tokens, err := jsonpatch.ParsePointer(pointer)
+	if err != nil || len(tokens) < 2 || tokens[0] != "properties" {
+		t.Fatalf("%s: pointer %q is not under /properties", typ, pointer)
+	}
+	return tokens[1:]
 }
 
 // sameToken reports whether two tokens, of a patch or of a schema pointer,
