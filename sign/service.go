@@ -24,6 +24,9 @@ type Service struct {
 	// decoy is a hash no password matches, verified when the user id is
 	// unknown so that the answer takes as long as for a known user.
 	decoy func() string
+	// families validate settings other parts of qualstate own, by key
+	// prefix: see AcceptSettings.
+	families map[string]func(settings map[string]string) error
 }
 
 // New returns a Service that keeps its records in store and signs with

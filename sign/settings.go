@@ -156,23 +156,75 @@ func (s *Service) Policy(ctx context.Context) (Policy, error) {
 	return p, nil
 }
 
-// SetSetting changes a setting. Only administrators may; the value is
-// checked before it is stored, and the Store audits the change.
-func (s *Service) SetSetting(ctx context.Context, by *Identity, key, value string) error {
-	admin, err := s.current(ctx, by)
-	if err != nil {
-		return err
+// AcceptSettings lets SetSetting store keys under the prefix ("notify.",
+// "treat."), which another part of qualstate reads: validate is given
+// every stored setting with the new value in place and refuses what it
+// cannot use.
+func (s *Service) AcceptSettings(prefix string, validate func(settings map[string]string) error) {
+	if s.families == nil {
+		s.families = map[string]func(map[string]string) error{}
 	}
-	if err := needRole(admin, "change settings", qualstate.RoleAdmin); err != nil {
-		return err
+	s.families[prefix] = validate
+}
+
+// SetSetting changes a setting. Only administrators may, or, before
+// qualstate has users, the operating-system account of the context's
+// actor; the value is checked before it is stored, and the Store audits the
+// change. An empty value of a key another part owns removes its effect.
+func (s *Service) SetSetting(ctx context.Context, by *Identity, key, value string) error {
+	actor := qualstate.ActorOf(ctx)
+	if by != nil {
+		admin, err := s.current(ctx, by)
+		if err != nil {
+			return err
+		}
+		if err := needRole(admin, "change settings", qualstate.RoleAdmin); err != nil {
+			return err
+		}
+		actor = admin.ID
+	} else {
+		users, err := s.store.Users(ctx)
+		if err != nil {
+			return fmt.Errorf("read users: %w", err)
+		}
+		if len(users) > 0 {
+			return denied("sign in first: only an administrator may change settings")
+		}
 	}
 	value = strings.TrimSpace(value)
-	var p Policy
-	if err := p.apply(key, value); err != nil {
-		return invalid("%w", err)
+	if validate, ok := s.family(key); ok {
+		stored, err := s.store.Settings(ctx)
+		if err != nil {
+			return fmt.Errorf("read settings: %w", err)
+		}
+		if stored == nil {
+			stored = map[string]string{}
+		}
+		stored[key] = value
+		if value == "" {
+			delete(stored, key)
+		}
+		if err := validate(stored); err != nil {
+			return invalid("setting %s: %w", key, err)
+		}
+	} else {
+		var p Policy
+		if err := p.apply(key, value); err != nil {
+			return invalid("%w", err)
+		}
 	}
-	if err := s.store.PutSetting(qualstate.WithActor(ctx, admin.ID), key, value); err != nil {
+	if err := s.store.PutSetting(qualstate.WithActor(ctx, actor), key, value); err != nil {
 		return fmt.Errorf("change setting %s: %w", key, err)
 	}
 	return nil
+}
+
+// family returns the validator of the key's prefix.
+func (s *Service) family(key string) (func(map[string]string) error, bool) {
+	for prefix, v := range s.families {
+		if strings.HasPrefix(key, prefix) {
+			return v, true
+		}
+	}
+	return nil, false
 }
