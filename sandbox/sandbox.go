@@ -1,10 +1,11 @@
 // Package sandbox is qualstate's local TEST environment: an HTTP endpoint
 // that speaks the AWS wire protocols of CloudFormation (awsquery, XML),
-// the Cloud Control API (awsJson1_0) and STS, so that the AWS SDK and the
-// AWS CLI work against it with only the endpoint URL changed. It
-// provisions stacks, keeps resource state in its own SQLite file, accepts
-// out-of-band changes through Cloud Control and logs every mutating call
-// as a CloudTrail-shaped event.
+// the Cloud Control API (awsJson1_0), SQS (its JSON protocol) and STS, so
+// that the AWS SDK and the AWS CLI work against it with only the endpoint
+// URL changed. It provisions stacks, keeps resource state in its own
+// SQLite file, accepts out-of-band changes through Cloud Control and logs
+// every mutating call as a CloudTrail-shaped event, which it can also
+// deliver to an SQS queue as EventBridge does.
 //
 // Nothing is really created: each resource type of sandbox/registry
 // simulates its service (identifiers, ARNs, defaults, validation), which
@@ -22,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +66,11 @@ type Options struct {
 	ResourceDelay time.Duration
 	// Logger receives one line per request; nil discards.
 	Logger *slog.Logger
+	// EventQueue, when set, names an SQS queue the sandbox creates at
+	// start and sends every CloudTrail record to, as the EventBridge event
+	// ("detail-type": "AWS API Call via CloudTrail") a rule targeting an
+	// SQS queue delivers on AWS.
+	EventQueue string
 }
 
 // Sandbox is the endpoint. It is an http.Handler and safe for concurrent
@@ -85,6 +92,8 @@ type Sandbox struct {
 	reqOrder   []*request
 	drifts     map[string]*driftDetection
 	exports    map[string]*export
+	// sqs holds the SQS queues; it has its own lock.
+	sqs *sqsService
 	// trailSignal is closed and replaced when a CloudTrail record is
 	// appended, waking long polls.
 	trailSignal chan struct{}
@@ -109,6 +118,10 @@ func New(opts Options) (*Sandbox, error) {
 	if opts.Settle == 0 {
 		opts.Settle = defaultSettle
 	}
+	queues, err := newSQS(opts.EventQueue)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(opts.DataDir)
 	if err != nil {
 		return nil, err
@@ -123,6 +136,7 @@ func New(opts Options) (*Sandbox, error) {
 		requests:    map[string]*request{},
 		drifts:      map[string]*driftDetection{},
 		exports:     map[string]*export{},
+		sqs:         queues,
 		trailSignal: make(chan struct{}),
 	}
 	if err := s.load(); err != nil {
@@ -153,6 +167,7 @@ func (s *Sandbox) Close() error {
 	s.closed = true
 	close(s.trailSignal)
 	s.mu.Unlock()
+	s.sqs.close()
 	s.ops.Wait()
 	return s.store.close()
 }
@@ -185,7 +200,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	target := r.Header.Get("X-Amz-Target")
 	proto := protoQuery
-	if target != "" {
+	switch {
+	case strings.HasPrefix(target, sqsTargetPrefix):
+		proto = protoSQS
+	case target != "":
 		proto = protoJSON
 	}
 	var op string
@@ -201,16 +219,22 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiErr = s.authenticate(r, body, c, proto)
 	}
 	if apiErr == nil {
-		if proto == protoJSON {
+		switch proto {
+		case protoJSON:
 			op, apiErr = s.serveJSON(w, r, body, target, c)
-		} else {
+		case protoSQS:
+			op, apiErr = s.serveSQS(w, r, body, target)
+		default:
 			op, apiErr = s.serveQuery(w, r, body, c)
 		}
 	}
 	if apiErr != nil {
-		if proto == protoJSON {
+		switch proto {
+		case protoJSON:
 			writeJSONError(w, apiErr)
-		} else {
+		case protoSQS:
+			writeSQSError(w, apiErr)
+		default:
 			writeQueryError(w, apiErr, c.requestID)
 		}
 	}
@@ -227,6 +251,9 @@ type protocol int
 const (
 	protoQuery protocol = iota
 	protoJSON
+	// protoSQS is SQS's JSON protocol, whose errors carry the query
+	// protocol's codes.
+	protoSQS
 )
 
 // apiError is an AWS error response.

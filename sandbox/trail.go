@@ -94,6 +94,7 @@ func (s *Sandbox) record(c *call, e trailEntry) error {
 	if _, err := s.store.appendTrail(doc); err != nil {
 		return errStore(err)
 	}
+	s.publishEvent(&rec, doc)
 	if !s.closed {
 		close(s.trailSignal)
 		s.trailSignal = make(chan struct{})
