@@ -121,6 +121,7 @@ func newRootCommand() *cobra.Command {
 	}
 	root.AddCommand(newCheckCommand(), newQualifyCommand(), newRunsCommand(), newRequirementsCommand(), newSandboxCommand(), newDemoCommand(), newVersionCommand(),
 		newReviewCommand(), newApproveCommand(), newRejectCommand(), newSignaturesCommand(), newCertificateCommand(),
-		newWaiverCommand(), newUserCommand(), newLoginCommand(), newLogoutCommand(), newAuditCommand(), newConfigCommand())
+		newWaiverCommand(), newUserCommand(), newLoginCommand(), newLogoutCommand(), newAuditCommand(), newConfigCommand(),
+		newInstanceCommand(), newMonitorCommand(), newDeviationsCommand(), newTreatCommand())
 	return root
 }

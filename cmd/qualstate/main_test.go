@@ -12,7 +12,7 @@ import (
 )
 
 // cli runs the command line in-process and returns its exit code and output.
-func cli(t *testing.T, args ...string) (int, string, string) {
+func cli(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
@@ -169,7 +169,7 @@ func TestCheckFormats(t *testing.T) {
 				for _, s := range suites.Suites {
 					failures += s.Failures
 				}
-				if len(suites.Suites) != 2 || failures == 0 {
+				if len(suites.Suites) != 3 || failures == 0 {
 					t.Errorf("junit: %d suites, %d failures", len(suites.Suites), failures)
 				}
 			}

@@ -19,9 +19,23 @@ import (
 
 	"qualstate"
 	"qualstate/ledger"
+	"qualstate/notify"
 	"qualstate/sign"
 	"qualstate/sqlite"
+	"qualstate/treat"
 )
+
+// presentSettings leaves out settings set to "": that is how a setting is
+// taken back.
+func presentSettings(s map[string]string) map[string]string {
+	out := make(map[string]string, len(s))
+	for k, v := range s {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
 
 // Files of a home directory besides the store and the sandbox.
 const (
@@ -83,6 +97,16 @@ func openRecords(ctx context.Context, home string) (*records, error) {
 		log:  ledger.Open(store, key, ledger.Options{Witness: filepath.Join(home, witnessFile)}),
 		sign: sign.New(store, key, clock),
 	}
+	// Monitoring's settings are kept and audited with the others; their
+	// owners validate them.
+	r.sign.AcceptSettings("notify.", func(s map[string]string) error {
+		_, err := notify.Targets(presentSettings(s))
+		return err
+	})
+	r.sign.AcceptSettings("treat.", func(s map[string]string) error {
+		_, err := treat.ParseConfig(presentSettings(s))
+		return err
+	})
 	sealCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {

@@ -20,6 +20,9 @@ type sandboxFlags struct {
 	accessKey, secretKey        string
 	resourceDelay               time.Duration
 	verbose                     bool
+	// eventQueue names an SQS queue the sandbox feeds with its trail as
+	// EventBridge events, as an EventBridge rule does on AWS.
+	eventQueue string
 }
 
 func newSandboxCommand() *cobra.Command {
@@ -51,6 +54,7 @@ GET /_sandbox/events?after=N (a long poll).`,
 	fl.StringVar(&f.secretKey, "secret-access-key", "", "the `SECRET` requests must be signed with")
 	fl.DurationVar(&f.resourceDelay, "resource-delay", 0, "add `DURATION` to every resource operation, to watch stacks in progress")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log every request to stderr")
+	fl.StringVar(&f.eventQueue, "event-queue", "", "feed the SQS queue `NAME` with every change as an EventBridge event (what monitor --queue reads on AWS)")
 	return cmd
 }
 
@@ -63,7 +67,7 @@ func runSandbox(cmd *cobra.Command, f sandboxFlags) error {
 	sb, err := sandbox.New(sandbox.Options{
 		Account: f.account, Region: f.region, DataDir: f.data,
 		AccessKeyID: f.accessKey, SecretAccessKey: f.secretKey,
-		ResourceDelay: f.resourceDelay, Logger: logger,
+		ResourceDelay: f.resourceDelay, Logger: logger, EventQueue: f.eventQueue,
 	})
 	if err != nil {
 		return &usageError{fmt.Errorf("sandbox: %w", err)}
@@ -80,6 +84,9 @@ func runSandbox(cmd *cobra.Command, f sandboxFlags) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "qualstate sandbox listening on http://%s (account %s, region %s, state %s)\n",
 		ln.Addr(), f.account, f.region, where)
+	if f.eventQueue != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "change events as EventBridge events in SQS queue %s\n", sb.QueueURL("http://"+ln.Addr().String(), f.eventQueue))
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	ctx := cmd.Context()

@@ -19,7 +19,7 @@ import (
 
 // startSandboxCommand runs `qualstate sandbox` on a free loopback port and
 // returns its URL; the command stops when the test ends.
-func startSandboxCommand(t *testing.T, args ...string) string {
+func startSandboxCommand(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()

@@ -2,11 +2,15 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"qualstate"
+	"qualstate/notify"
 	"qualstate/sign"
 )
 
@@ -37,6 +41,18 @@ func newConfigCommand() *cobra.Command {
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Key, v, s.Default, s.Doc)
 				}
+				// Monitoring's settings (notify.*, treat.*) as set; secrets
+				// are never shown.
+				for _, k := range slices.Sorted(maps.Keys(set)) {
+					if !strings.HasPrefix(k, "notify.") && !strings.HasPrefix(k, "treat.") || set[k] == "" {
+						continue
+					}
+					v := set[k]
+					if notify.IsSecret(k) {
+						v = qualstate.Mask
+					}
+					fmt.Fprintf(tw, "%s\t%s\t\t\n", k, v)
+				}
 				return tw.Flush()
 			})
 		},
@@ -44,15 +60,19 @@ func newConfigCommand() *cobra.Command {
 	var reason string
 	set := &cobra.Command{
 		Use:   "set KEY VALUE",
-		Short: "Change a setting (admin)",
+		Short: "Change a setting (admin; anyone before qualstate has users)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withAdmin(cmd, &f, false, func(r *records, by *sign.Identity) error {
+			return withAdmin(cmd, &f, true, func(r *records, by *sign.Identity) error {
 				ctx := qualstate.WithReason(cmd.Context(), reason)
 				if err := r.sign.SetSetting(ctx, by, args[0], args[1]); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s = %s\n", args[0], args[1])
+				v := args[1]
+				if notify.IsSecret(args[0]) {
+					v = qualstate.Mask
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s = %s\n", args[0], v)
 				return nil
 			})
 		},

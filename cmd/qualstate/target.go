@@ -88,6 +88,8 @@ func (f *targetFlags) envName() (string, error) {
 type target struct {
 	cloud qualstate.Cloud
 	close func() error
+	// endpoint is the embedded sandbox's URL ("" for AWS).
+	endpoint string
 }
 
 // openTarget connects to the TEST environment: the embedded sandbox
@@ -146,7 +148,7 @@ func startSandbox(ctx context.Context, dir string, f targetFlags) (*target, erro
 	if err != nil {
 		return nil, errors.Join(err, stop())
 	}
-	return &target{cloud: c, close: stop}, nil
+	return &target{cloud: c, close: stop, endpoint: "http://" + ln.Addr().String()}, nil
 }
 
 // lockDir takes an exclusive lock on dir for this process, or says which
