@@ -283,6 +283,9 @@ func benchmarkEvaluate(b *testing.B, f *fleet, workers int) {
 	b.ReportMetric(float64(observations), "observations/op")
 	b.ReportMetric(float64(estate)/(1<<20), "estate-MB")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	// What evaluating adds on top of the estate: the monitor holds one
+	// instance's baseline and live models at a time, never the estate.
+	b.ReportMetric(float64(peak-min(peak, estate))/(1<<20), "working-MB")
 }
 
 // BenchmarkCompare compares one realistic bucket with its baseline.
