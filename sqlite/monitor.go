@@ -337,32 +337,8 @@ func decodeLive(doc []byte, v any) error {
 // to the digest is ErrInvalidInput and nothing is written; an instance not
 // recorded is ErrNotFound.
 func (s *Store) PutInstanceEvidence(ctx context.Context, instanceID, digest string, blob []byte) error {
-	if instanceID == "" {
-		return invalid("store evidence %s: no instance id given", digest)
-	}
-	if got := qualstate.Digest(blob); got != digest {
-		return invalid("store evidence %s for instance %s: %w (its SHA-256 is %s)", digest, instanceID, qualstate.ErrDigestMismatch, got)
-	}
-	return s.write(ctx, fmt.Sprintf("store evidence %s for instance %s", digest, instanceID), func(tx *sql.Tx) error {
-		if err := instanceExists(ctx, tx, instanceID); err != nil {
-			return err
-		}
-		a := s.trail(ctx, tx)
-		res, err := tx.ExecContext(ctx, `INSERT INTO evidence (digest, blob) VALUES (?, ?)
-			ON CONFLICT (digest) DO NOTHING`, digest, blob)
-		if err != nil {
-			return err
-		}
-		if err := insertedEvent(res, a, "evidence.stored", "evidence/"+digest, digest); err != nil {
-			return err
-		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO instance_evidence (instance_id, digest) VALUES (?, ?)
-			ON CONFLICT (instance_id, digest) DO NOTHING`, instanceID, digest)
-		if err != nil {
-			return err
-		}
-		return insertedEvent(res, a, "evidence.linked", "instance/"+instanceID+"/evidence/"+digest, digest)
-	})
+	return s.putLinkedEvidence(ctx, "instance", instanceID, digest, blob, instanceExists,
+		`INSERT INTO instance_evidence (instance_id, digest) VALUES (?, ?) ON CONFLICT (instance_id, digest) DO NOTHING`)
 }
 
 // deviationPrefix starts the ids PutDeviation gives.

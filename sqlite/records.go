@@ -140,14 +140,22 @@ func (s *Store) TestCases(ctx context.Context, runID string) ([]qualstate.TestCa
 // qualstate.ErrDigestMismatch, and nothing is written. A blob already
 // stored is kept as it is; a link already made is not made twice.
 func (s *Store) PutEvidence(ctx context.Context, runID, digest string, blob []byte) error {
-	if runID == "" {
-		return invalid("store evidence %s: no run id given", digest)
+	return s.putLinkedEvidence(ctx, "run", runID, digest, blob, runExists,
+		`INSERT INTO run_evidence (run_id, digest) VALUES (?, ?) ON CONFLICT (run_id, digest) DO NOTHING`)
+}
+
+// putLinkedEvidence stores a blob under its digest and links it to the
+// record of kind owner ("run", "instance") with the id, auditing both.
+func (s *Store) putLinkedEvidence(ctx context.Context, owner, id, digest string, blob []byte,
+	exists func(context.Context, querier, string) error, link string) error {
+	if id == "" {
+		return invalid("store evidence %s: no %s id given", digest, owner)
 	}
 	if got := qualstate.Digest(blob); got != digest {
-		return invalid("store evidence %s for run %s: %w (its SHA-256 is %s)", digest, runID, qualstate.ErrDigestMismatch, got)
+		return invalid("store evidence %s for %s %s: %w (its SHA-256 is %s)", digest, owner, id, qualstate.ErrDigestMismatch, got)
 	}
-	return s.write(ctx, fmt.Sprintf("store evidence %s for run %s", digest, runID), func(tx *sql.Tx) error {
-		if err := runExists(ctx, tx, runID); err != nil {
+	return s.write(ctx, fmt.Sprintf("store evidence %s for %s %s", digest, owner, id), func(tx *sql.Tx) error {
+		if err := exists(ctx, tx, id); err != nil {
 			return err
 		}
 		a := s.trail(ctx, tx)
@@ -160,12 +168,10 @@ func (s *Store) PutEvidence(ctx context.Context, runID, digest string, blob []by
 		if err := insertedEvent(res, a, "evidence.stored", "evidence/"+digest, digest); err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO run_evidence (run_id, digest) VALUES (?, ?)
-			ON CONFLICT (run_id, digest) DO NOTHING`, runID, digest)
-		if err != nil {
+		if res, err = tx.ExecContext(ctx, link, id, digest); err != nil {
 			return err
 		}
-		return insertedEvent(res, a, "evidence.linked", "run/"+runID+"/evidence/"+digest, digest)
+		return insertedEvent(res, a, "evidence.linked", owner+"/"+id+"/evidence/"+digest, digest)
 	})
 }
 
