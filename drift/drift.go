@@ -168,44 +168,53 @@ func (c *differ) compare(path string, expected, actual any) {
 			c.add(path, expected, actual, NotEqual)
 			return
 		}
-		if c.ordered(path) {
-			for i := range max(len(e), len(a)) {
-				p := path + "/" + strconv.Itoa(i)
-				switch {
-				case i >= len(a):
-					c.add(p, e[i], nil, Removed)
-				case i >= len(e):
-					c.add(p, nil, a[i], Added)
-				default:
-					c.compare(p, e[i], a[i])
-				}
-			}
-			return
-		}
-		// Unordered: pair equal items, then report the rest.
-		used := make([]bool, len(a))
-		for i, ev := range e {
-			j := -1
-			for k := range a {
-				if !used[k] && Equal(ev, a[k]) {
-					j = k
-					break
-				}
-			}
-			if j >= 0 {
-				used[j] = true
-				continue
-			}
-			c.add(path+"/"+strconv.Itoa(i), ev, nil, Removed)
-		}
-		for j, av := range a {
-			if !used[j] {
-				c.add(path+"/"+strconv.Itoa(j), nil, av, Added)
-			}
-		}
+		DiffArrays(path, e, a, c.ordered(path), Equal, c.compare, func(d Difference) { c.out = append(c.out, d) })
 	default:
 		if !Equal(expected, actual) {
 			c.add(path, expected, actual, NotEqual)
+		}
+	}
+}
+
+// DiffArrays reports the differences between an expected and an actual
+// array at path. Ordered arrays are compared index by index, with diff
+// called on each pair; unordered ones (insertionOrder: false) pair items
+// that are equal, whatever their order, and report the rest as removed and
+// added.
+func DiffArrays(path string, expected, actual []any, ordered bool, equal func(a, b any) bool,
+	diff func(path string, e, a any), add func(Difference)) {
+	if ordered {
+		for i := range max(len(expected), len(actual)) {
+			p := path + "/" + strconv.Itoa(i)
+			switch {
+			case i >= len(actual):
+				add(Difference{Path: p, Expected: expected[i], Kind: Removed})
+			case i >= len(expected):
+				add(Difference{Path: p, Actual: actual[i], Kind: Added})
+			default:
+				diff(p, expected[i], actual[i])
+			}
+		}
+		return
+	}
+	used := make([]bool, len(actual))
+	for i, ev := range expected {
+		j := -1
+		for k := range actual {
+			if !used[k] && equal(ev, actual[k]) {
+				j = k
+				break
+			}
+		}
+		if j >= 0 {
+			used[j] = true
+			continue
+		}
+		add(Difference{Path: path + "/" + strconv.Itoa(i), Expected: ev, Kind: Removed})
+	}
+	for j, av := range actual {
+		if !used[j] {
+			add(Difference{Path: path + "/" + strconv.Itoa(j), Actual: av, Kind: Added})
 		}
 	}
 }

@@ -475,41 +475,7 @@ func (d *differ) diff(path string, e, a any) {
 			d.add(path, e, a, drift.NotEqual)
 			return
 		}
-		if d.ordered(path) {
-			for i := range max(len(ev), len(av)) {
-				p := path + "/" + strconv.Itoa(i)
-				switch {
-				case i >= len(av):
-					d.add(p, ev[i], nil, drift.Removed)
-				case i >= len(ev):
-					d.add(p, nil, av[i], drift.Added)
-				default:
-					d.diff(p, ev[i], av[i])
-				}
-			}
-			return
-		}
-		// Unordered: pair equal items, then report the rest.
-		used := make([]bool, len(av))
-		for i, item := range ev {
-			j := -1
-			for k := range av {
-				if !used[k] && same(item, av[k]) {
-					j = k
-					break
-				}
-			}
-			if j >= 0 {
-				used[j] = true
-				continue
-			}
-			d.add(path+"/"+strconv.Itoa(i), item, nil, drift.Removed)
-		}
-		for j, item := range av {
-			if !used[j] {
-				d.add(path+"/"+strconv.Itoa(j), nil, item, drift.Added)
-			}
-		}
+		drift.DiffArrays(path, ev, av, d.ordered(path), same, d.diff, func(x drift.Difference) { d.out = append(d.out, x) })
 	default:
 		if !same(e, a) {
 			d.add(path, e, a, drift.NotEqual)

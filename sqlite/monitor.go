@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -59,7 +58,7 @@ func (s *Store) CreateInstance(ctx context.Context, inst *qualstate.Instance, ba
 	if err != nil {
 		return err
 	}
-	docs, err := encodeInstanceBaseline(in.ID, baseline)
+	docs, err := encodeBaseline("instance "+in.ID, baseline)
 	if err != nil {
 		return err
 	}
@@ -121,7 +120,7 @@ func (s *Store) RebaseInstance(ctx context.Context, inst *qualstate.Instance, ba
 	if err != nil {
 		return err
 	}
-	docs, err := encodeInstanceBaseline(in.ID, baseline)
+	docs, err := encodeBaseline("instance "+in.ID, baseline)
 	if err != nil {
 		return err
 	}
@@ -167,34 +166,11 @@ func encodeInstance(op string, inst *qualstate.Instance) ([]byte, *qualstate.Ins
 	return doc, &in, nil
 }
 
-// encodeInstanceBaseline returns the documents of an instance's baseline
-// resources, refusing a resource without a logical id or two with one.
-func encodeInstanceBaseline(id string, resources []qualstate.BaselineResource) ([][]byte, error) {
-	docs := make([][]byte, len(resources))
-	seen := make(map[string]bool, len(resources))
-	for i := range resources {
-		lid := resources[i].LogicalID
-		if lid == "" {
-			return nil, invalid("record baseline of instance %s: resource %d has no logical id", id, i+1)
-		}
-		if seen[lid] {
-			return nil, invalid("record baseline of instance %s: resource %s is given twice", id, lid)
-		}
-		seen[lid] = true
-		doc, err := json.Marshal(&resources[i])
-		if err != nil {
-			return nil, invalid("record baseline of instance %s: resource %s: %w", id, lid, err)
-		}
-		docs[i] = doc
-	}
-	return docs, nil
-}
-
 // putInstanceBaseline makes the instance's stored baseline the resources,
 // writing only the rows that change, so a rebase onto the same state
 // appends no event.
 func putInstanceBaseline(ctx context.Context, tx *sql.Tx, a *trail, id string, resources []qualstate.BaselineResource, docs [][]byte) error {
-	old, err := instanceBaselineDocs(ctx, tx, id)
+	old, err := baselineDocs(ctx, tx, `SELECT logical_id, doc FROM instance_baselines WHERE instance_id = ?`, id)
 	if err != nil {
 		return err
 	}
@@ -222,26 +198,6 @@ func putInstanceBaseline(ctx context.Context, tx *sql.Tx, a *trail, id string, r
 		}
 	}
 	return nil
-}
-
-// instanceBaselineDocs returns the documents of the instance's baseline
-// by logical id.
-func instanceBaselineDocs(ctx context.Context, tx *sql.Tx, id string) (map[string][]byte, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT logical_id, doc FROM instance_baselines WHERE instance_id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	docs := map[string][]byte{}
-	for rows.Next() {
-		var lid string
-		var doc []byte
-		if err := rows.Scan(&lid, &doc); err != nil {
-			return nil, err
-		}
-		docs[lid] = doc
-	}
-	return docs, rows.Err()
 }
 
 // instanceDoc returns a recorded instance's document and its decoding;
@@ -312,24 +268,11 @@ func (s *Store) InstanceBaseline(ctx context.Context, id string) ([]qualstate.Ba
 	if err != nil {
 		return nil, err
 	}
-	out := make([]qualstate.BaselineResource, len(docs))
-	for i, doc := range docs {
-		if err := decodeLive(doc, &out[i]); err != nil {
-			return nil, s.fail(op, err)
-		}
-		for k, v := range out[i].Properties {
-			out[i].Properties[k] = liveNumbers(v)
-		}
+	out, err := decodeBaseline(docs)
+	if err != nil {
+		return nil, s.fail(op, err)
 	}
 	return out, nil
-}
-
-// decodeLive decodes doc into v keeping numbers as json.Number, for
-// liveNumbers to type.
-func decodeLive(doc []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	return dec.Decode(v)
 }
 
 // PutInstanceEvidence stores the blob under its digest and links it to

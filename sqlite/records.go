@@ -216,22 +216,15 @@ func (s *Store) PutBaseline(ctx context.Context, runID string, resources []quals
 	if runID == "" {
 		return invalid("record baseline: no run id given")
 	}
-	docs := make([][]byte, len(resources))
-	for i := range resources {
-		if resources[i].LogicalID == "" {
-			return invalid("record baseline of run %s: resource %d has no logical id", runID, i+1)
-		}
-		doc, err := json.Marshal(&resources[i])
-		if err != nil {
-			return invalid("record baseline of run %s: resource %s: %w", runID, resources[i].LogicalID, err)
-		}
-		docs[i] = doc
+	docs, err := encodeBaseline("run "+runID, resources)
+	if err != nil {
+		return err
 	}
 	return s.write(ctx, "record baseline of run "+runID, func(tx *sql.Tx) error {
 		if err := runExists(ctx, tx, runID); err != nil {
 			return err
 		}
-		old, err := baselineDocs(ctx, tx, runID)
+		old, err := baselineDocs(ctx, tx, `SELECT logical_id, doc FROM baselines WHERE run_id = ?`, runID)
 		if err != nil {
 			return err
 		}
@@ -240,15 +233,9 @@ func (s *Store) PutBaseline(ctx context.Context, runID string, resources []quals
 		}
 		a := s.trail(ctx, tx)
 		for i, r := range resources {
-			res, err := tx.ExecContext(ctx, `INSERT INTO baselines (run_id, logical_id, doc) VALUES (?, ?, ?)
-				ON CONFLICT (run_id, logical_id) DO NOTHING`, runID, r.LogicalID, string(docs[i]))
-			if err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO baselines (run_id, logical_id, doc) VALUES (?, ?, ?)`,
+				runID, r.LogicalID, string(docs[i])); err != nil {
 				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
-				return invalid("record baseline of run %s: resource %s is given twice", runID, r.LogicalID)
 			}
 			if err := a.record("baseline.recorded", "run/"+runID+"/baseline/"+r.LogicalID, old[r.LogicalID], docs[i]); err != nil {
 				return err
@@ -265,9 +252,34 @@ func (s *Store) PutBaseline(ctx context.Context, runID string, resources []quals
 	})
 }
 
-// baselineDocs returns the documents of the run's baseline by logical id.
-func baselineDocs(ctx context.Context, tx *sql.Tx, runID string) (map[string][]byte, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT logical_id, doc FROM baselines WHERE run_id = ?`, runID)
+// encodeBaseline returns the documents of a baseline's resources,
+// refusing a resource without a logical id or two with one; owner names
+// whose baseline it is ("run ID", "instance ID").
+func encodeBaseline(owner string, resources []qualstate.BaselineResource) ([][]byte, error) {
+	docs := make([][]byte, len(resources))
+	seen := make(map[string]bool, len(resources))
+	for i := range resources {
+		lid := resources[i].LogicalID
+		if lid == "" {
+			return nil, invalid("record baseline of %s: resource %d has no logical id", owner, i+1)
+		}
+		if seen[lid] {
+			return nil, invalid("record baseline of %s: resource %s is given twice", owner, lid)
+		}
+		seen[lid] = true
+		doc, err := json.Marshal(&resources[i])
+		if err != nil {
+			return nil, invalid("record baseline of %s: resource %s: %w", owner, lid, err)
+		}
+		docs[i] = doc
+	}
+	return docs, nil
+}
+
+// baselineDocs returns the documents of a stored baseline by logical id;
+// query selects (logical_id, doc) of the one owner it is given.
+func baselineDocs(ctx context.Context, tx *sql.Tx, query, owner string) (map[string][]byte, error) {
+	rows, err := tx.QueryContext(ctx, query, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +294,29 @@ func baselineDocs(ctx context.Context, tx *sql.Tx, runID string) (map[string][]b
 		docs[id] = doc
 	}
 	return docs, rows.Err()
+}
+
+// decodeBaseline reads stored baseline documents back, with property
+// values of the types described in the package documentation.
+func decodeBaseline(docs [][]byte) ([]qualstate.BaselineResource, error) {
+	out := make([]qualstate.BaselineResource, len(docs))
+	for i, doc := range docs {
+		if err := decodeLive(doc, &out[i]); err != nil {
+			return nil, err
+		}
+		for k, v := range out[i].Properties {
+			out[i].Properties[k] = liveNumbers(v)
+		}
+	}
+	return out, nil
+}
+
+// decodeLive decodes doc into v keeping numbers as json.Number, for
+// liveNumbers to type.
+func decodeLive(doc []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // insertedEvent appends the event of an insert that may have been skipped
@@ -303,16 +338,9 @@ func (s *Store) Baseline(ctx context.Context, runID string) ([]qualstate.Baselin
 	if err != nil {
 		return nil, err
 	}
-	resources := make([]qualstate.BaselineResource, len(docs))
-	for i, doc := range docs {
-		dec := json.NewDecoder(bytes.NewReader(doc))
-		dec.UseNumber()
-		if err := dec.Decode(&resources[i]); err != nil {
-			return nil, s.fail(op, err)
-		}
-		for k, v := range resources[i].Properties {
-			resources[i].Properties[k] = liveNumbers(v)
-		}
+	resources, err := decodeBaseline(docs)
+	if err != nil {
+		return nil, s.fail(op, err)
 	}
 	return resources, nil
 }
