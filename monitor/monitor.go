@@ -84,20 +84,24 @@ func (m *Monitor) lock(id string) func() {
 
 func (m *Monitor) now() time.Time { return m.opts.Clock().UTC() }
 
-// engine returns the requirement engine of the run, built once.
-func (m *Monitor) engine(ctx context.Context, run *qualstate.Run) (*policy.Engine, error) {
+// engine returns the requirement engine of the run, built once: the run
+// is read only the first time.
+func (m *Monitor) engine(ctx context.Context, runID string) (*policy.Engine, error) {
 	m.mu.Lock()
-	e, ok := m.engines[run.ID]
+	e, ok := m.engines[runID]
 	m.mu.Unlock()
 	if ok {
 		return e, nil
 	}
-	e, err := m.opts.Engine(ctx, run)
+	run, err := m.opts.Store.Run(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
+	if e, err = m.opts.Engine(ctx, run); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
-	m.engines[run.ID] = e
+	m.engines[runID] = e
 	m.mu.Unlock()
 	return e, nil
 }
@@ -436,11 +440,7 @@ func (m *Monitor) evaluate(ctx context.Context, inst *qualstate.Instance, baseli
 	srs []qualstate.StackResource, live map[string]map[string]any, gone map[string]bool, digests map[string]string,
 	only map[string]bool, trigger string, started time.Time) (*Result, error) {
 	store := m.opts.Store
-	run, err := store.Run(ctx, inst.RunID)
-	if err != nil {
-		return nil, err
-	}
-	engine, err := m.engine(ctx, run)
+	engine, err := m.engine(ctx, inst.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -464,12 +464,8 @@ func (m *Monitor) evaluate(ctx context.Context, inst *qualstate.Instance, baseli
 	if err := m.record(ctx, changes); err != nil {
 		return nil, err
 	}
-	after, err := store.Deviations(ctx, qualstate.DeviationFilter{InstanceID: inst.ID, States: activeStates})
-	if err != nil {
-		return nil, err
-	}
 	before := inst.Status
-	status, reason := Status(after)
+	status, reason := Status(applied(active, changes))
 	ev := &qualstate.Evaluation{
 		InstanceID: inst.ID, Time: now, Trigger: trigger, Resources: out.Resources, Checks: out.Checks,
 		Status: status, Duration: time.Since(started),
@@ -494,6 +490,24 @@ func (m *Monitor) evaluate(ctx context.Context, inst *qualstate.Instance, baseli
 		m.opts.OnChange(ctx, *res)
 	}
 	return res, nil
+}
+
+// applied returns the active deviations as the changes leave them: the
+// changed ones replaced, new ones added, closed ones gone.
+func applied(active []qualstate.Deviation, changes []Change) []qualstate.Deviation {
+	byID := make(map[string]int, len(active))
+	out := slices.Clone(active)
+	for i, d := range out {
+		byID[d.ID] = i
+	}
+	for _, c := range changes {
+		if i, ok := byID[c.Deviation.ID]; ok {
+			out[i] = c.Deviation
+		} else {
+			out = append(out, c.Deviation)
+		}
+	}
+	return slices.DeleteFunc(out, func(d qualstate.Deviation) bool { return !d.State.Active() })
 }
 
 // updateStatus records the instance's status when it changed. The time of

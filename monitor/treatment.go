@@ -238,11 +238,7 @@ func (m *Monitor) plan(ctx context.Context, id string, opts TreatOptions) (treat
 	if err != nil {
 		return treat.Plan{}, nil, err
 	}
-	run, err := store.Run(ctx, inst.RunID)
-	if err != nil {
-		return treat.Plan{}, nil, err
-	}
-	engine, err := m.engine(ctx, run)
+	engine, err := m.engine(ctx, inst.RunID)
 	if err != nil {
 		return treat.Plan{}, nil, err
 	}
