@@ -68,6 +68,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return s.fail("migrate", err)
 	}
+	busy := 0
 	for {
 		done := false
 		err := s.write(ctx, "migrate", func(tx *sql.Tx) error {
@@ -102,10 +103,33 @@ func (s *Store) migrate(ctx context.Context) error {
 				m.version, m.name, time.Now().UTC().Format(time.RFC3339Nano))
 			return err
 		})
+		// While several processes open a new file at once, one turning it
+		// to WAL can refuse the others' write lock without SQLite's busy
+		// handler being asked; the step is idempotent, so try it again.
+		if err != nil && isBusy(err) && busy < migrateBusyRetries {
+			busy++
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(time.Duration(busy) * 20 * time.Millisecond):
+			}
+			continue
+		}
 		if err != nil || done {
 			return err
 		}
 	}
+}
+
+// migrateBusyRetries bounds how often a migration step refused as busy is
+// tried again.
+const migrateBusyRetries = 10
+
+// isBusy reports whether SQLite refused the work because another
+// connection held the file (SQLITE_BUSY, any extended code).
+func isBusy(err error) bool {
+	var se interface{ Code() int }
+	return errors.As(err, &se) && se.Code()&0xff == 5
 }
 
 // auditSchema is the migration that brought the audit trail.
